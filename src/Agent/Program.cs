@@ -1,0 +1,3 @@
+using Agent;
+
+return await AgentApp.RunAsync(args);

@@ -1,0 +1,38 @@
+using ControlPlane.Api;
+using ControlPlane.Xds;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
+
+namespace ControlPlane;
+
+/// <summary>Builds the control plane's web application: the xDS port, the operator API port and their services.</summary>
+public static class ControlPlaneApp
+{
+    /// <param name="configure">Lets tests replace settings or services before the app is built.</param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(ControlPlaneOptions.SectionName).Get<ControlPlaneOptions>()
+            ?? new ControlPlaneOptions();
+        builder.Services.Configure<ControlPlaneOptions>(builder.Configuration.GetSection(ControlPlaneOptions.SectionName));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = System.Net.IPAddress.Parse(options.ListenAddress);
+            kestrel.Listen(address, options.XdsPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, options.ApiPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddXdsServer();
+        builder.Services.AddOperatorApi();
+
+        var app = builder.Build();
+        app.MapXdsServer(options.XdsPort);
+        app.MapOperatorApi(options.ApiPort);
+        app.MapMetrics("/metrics").RequireHost($"*:{options.ApiPort}");
+        return app;
+    }
+}

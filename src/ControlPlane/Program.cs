@@ -1,0 +1,4 @@
+using ControlPlane;
+
+var app = ControlPlaneApp.Create(args);
+await app.RunAsync();

@@ -1,0 +1,34 @@
+namespace ControlPlane.Snapshots;
+
+/// <summary>The xDS v3 type URLs the control plane serves, in the order ADS sends them.</summary>
+public static class TypeUrls
+{
+    public const string Cluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    public const string Endpoint = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+    public const string Listener = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    public const string Route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+    /// <summary>
+    /// Clusters before their endpoints and listeners before their routes, so that a client never
+    /// receives an endpoint or route set that nothing it knows refers to yet.
+    /// </summary>
+    public static readonly IReadOnlyList<string> All = [Cluster, Endpoint, Listener, Route];
+
+    /// <summary>
+    /// True for the types whose subscriptions name their resources (EDS and RDS); false for the
+    /// wildcard types (CDS and LDS), whose every response carries the full set.
+    /// </summary>
+    public static bool IsNamedSubscription(string typeUrl) => typeUrl is Endpoint or Route;
+
+    public static bool IsKnown(string typeUrl) => typeUrl is Cluster or Endpoint or Listener or Route;
+
+    /// <summary>The short name used in logs, metrics and the nodes API: cds, eds, lds or rds.</summary>
+    public static string ShortName(string typeUrl) => typeUrl switch
+    {
+        Cluster => "cds",
+        Endpoint => "eds",
+        Listener => "lds",
+        Route => "rds",
+        _ => "unknown",
+    };
+}
