@@ -43,13 +43,13 @@ internal sealed record ConfigState(
     };
 
     /// <summary>
-    /// Returns the state with <paramref name="resource"/> created or replaced. A cluster that is not
-    /// EDS drops any endpoints stored apart, and endpoints for such a cluster replace its inline
-    /// <c>load_assignment</c>, so that every cluster has one source of endpoints.
+    /// Returns the state with <paramref name="resource"/> created or replaced. A cluster whose type
+    /// is not EDS drops any endpoints stored apart, and endpoints for such a cluster replace its
+    /// inline <c>load_assignment</c>, so that every cluster has one source of endpoints.
     /// </summary>
     public ConfigState Upsert(IMessage resource) => resource switch
     {
-        Cluster cluster when !EdsConversion.IsEds(cluster) => this with
+        Cluster cluster when !EdsConversion.IsDeclaredEds(cluster) => this with
         {
             Clusters = Clusters.SetItem(cluster.Name, cluster),
             Endpoints = Endpoints.Remove(cluster.Name),
@@ -71,7 +71,7 @@ internal sealed record ConfigState(
 
     private ConfigState UpsertEndpoints(ClusterLoadAssignment endpoints)
     {
-        if (Clusters.TryGetValue(endpoints.ClusterName, out var cluster) && !EdsConversion.IsEds(cluster))
+        if (Clusters.TryGetValue(endpoints.ClusterName, out var cluster) && !EdsConversion.IsDeclaredEds(cluster))
         {
             var replaced = cluster.Clone();
             replaced.LoadAssignment = endpoints;

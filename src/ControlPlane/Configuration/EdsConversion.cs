@@ -26,7 +26,7 @@ internal static class EdsConversion
         || (cluster.ClusterDiscoveryTypeCase == Cluster.ClusterDiscoveryTypeOneofCase.Type
             && cluster.Type == Cluster.Types.DiscoveryType.Static);
 
-    private static bool IsDeclaredEds(Cluster cluster) =>
+    public static bool IsDeclaredEds(Cluster cluster) =>
         cluster.ClusterDiscoveryTypeCase == Cluster.ClusterDiscoveryTypeOneofCase.Type
         && cluster.Type == Cluster.Types.DiscoveryType.Eds;
 

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Tests.Shared;
+
+namespace ControlPlane.Tests.Api;
+
+public sealed class RequestLimitsTests
+{
+    [Fact]
+    public async Task Post_BodyOverLimit_Returns413()
+    {
+        await using var server = await ControlPlaneServer.StartAsync(configure: builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ControlPlane:MaxRequestBodyBytes"] = "1024" }));
+        var body = Resources.StaticCluster("big") + "\n# " + new string('x', 2048) + "\n";
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(body));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("1024", Assert.Single((await response.ReadErrorsAsync())["body"]));
+    }
+
+    [Fact]
+    public async Task Post_DefaultLimit_Accepts4MiBMinusOneAndRejectsMore()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        var cluster = Resources.StaticCluster("padded") + "\n#";
+        var fits = cluster + new string('x', 4 * 1024 * 1024 - Encoding.UTF8.GetByteCount(cluster) - 1) + "\n";
+        var tooBig = fits + "#x\n";
+
+        using var accepted = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(fits));
+        using var rejected = await server.Api.SendAsync(HttpMethod.Put, "/api/v1/clusters/padded", ApiRequests.Yaml(tooBig));
+
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, rejected.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/xml")]
+    public async Task Post_OtherContentType_Returns415(string contentType)
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        var content = new StringContent(Resources.StaticCluster("x"), Encoding.UTF8, contentType);
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/apply", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("Content-Type", (await response.ReadErrorsAsync()).Keys);
+    }
+
+    [Theory]
+    [InlineData("application/x-yaml")]
+    [InlineData("text/yaml")]
+    public async Task Post_YamlAliases_AreAccepted(string contentType)
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        var content = new StringContent(Resources.StaticCluster("x"), Encoding.UTF8, contentType);
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", content);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+}
