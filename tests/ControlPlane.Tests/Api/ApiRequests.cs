@@ -7,7 +7,9 @@ namespace ControlPlane.Tests.Api;
 /// <summary>Small helpers for calling the operator API and reading its answers.</summary>
 internal static class ApiRequests
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    // Generous because the first request of a test process builds the protobuf type registry and
+    // the validators while other tests compete for two cores; a hang still fails.
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>deploy/examples/scenario.yaml, found by walking up from the test binary.</summary>
     public static string ScenarioYaml()
