@@ -29,7 +29,7 @@ internal static class ResourceReader
             return new(null, kind, [new("body", $"must contain exactly one resource, found {documents.Count}")]);
         }
 
-        return Parse(documents[0], kind.Descriptor(), kind, "", skipTypeField: false);
+        return Parse(documents[0], kind.Descriptor(), kind, "");
     }
 
     /// <summary>Reads a multi-document YAML text or a JSON array of resources, each naming its type with @type.</summary>
@@ -111,10 +111,10 @@ internal static class ResourceReader
 
         var withoutType = JsonNode.Parse(json)!.AsObject();
         withoutType.Remove("@type");
-        return Parse(withoutType.ToJsonString(), kind.Descriptor(), kind, path, skipTypeField: false);
+        return Parse(withoutType.ToJsonString(), kind.Descriptor(), kind, path);
     }
 
-    private static ReadResource Parse(string json, MessageDescriptor descriptor, ResourceKind kind, string path, bool skipTypeField)
+    private static ReadResource Parse(string json, MessageDescriptor descriptor, ResourceKind kind, string path)
     {
         using var document = TryParseJson(json, path, out var problem);
         if (document is null)
@@ -128,7 +128,7 @@ internal static class ResourceReader
             return new(null, kind, [new(path.Length == 0 ? "body" : path, $"must be a JSON object holding a {descriptor.FullName}")]);
         }
 
-        JsonShapeChecker.CheckFields(document.RootElement, descriptor, path, problems, skipTypeField);
+        JsonShapeChecker.CheckFields(document.RootElement, descriptor, path, problems, skipTypeField: false);
         if (problems.Count > 0)
         {
             return new(null, kind, problems);

@@ -8,7 +8,7 @@ using Google.Protobuf;
 namespace ControlPlane.Configuration;
 
 /// <summary>
-/// The accepted configuration as the operator wrote it, at one config version. Endpoints holds the
+/// The accepted configuration as the operator wrote it, at one config version. Endpoints contains the
 /// ClusterLoadAssignments written for EDS clusters; a cluster served from an inline
 /// <c>load_assignment</c> keeps its endpoints in the cluster itself.
 /// </summary>

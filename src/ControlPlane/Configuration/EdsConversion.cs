@@ -2,8 +2,6 @@ using ControlPlane.Snapshots;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
-using Envoy.Config.Listener.V3;
-using Envoy.Config.Route.V3;
 
 namespace ControlPlane.Configuration;
 

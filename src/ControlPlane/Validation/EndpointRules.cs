@@ -62,7 +62,7 @@ internal static class EndpointRules
     /// <summary>
     /// Priorities must start at 0 and not skip a level, because Envoy fails over from one priority
     /// to the next and a gap would leave an empty level in between. For example, priorities 0 and 2
-    /// are rejected at the locality that holds 2.
+    /// are rejected at the locality with priority 2.
     /// </summary>
     private static void CheckPriorities(ClusterLoadAssignment assignment, string path, List<FieldProblem> problems)
     {

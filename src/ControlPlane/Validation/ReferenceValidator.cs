@@ -6,7 +6,7 @@ namespace ControlPlane.Validation;
 
 /// <summary>
 /// Checks that every cluster and route configuration a candidate configuration names exists in
-/// it. A failure carries the referring resource as its custom state, so that the caller can tell
+/// it, and that no two listeners share an address and port. A failure carries the referring resource as its custom state, so that the caller can tell
 /// a reference in the resources it writes (invalid input) from one in a resource it left alone
 /// but whose target it deletes (a conflict).
 /// </summary>
@@ -25,7 +25,28 @@ internal sealed class ReferenceValidator : AbstractValidator<ConfigState>
             {
                 Check(state, ResourceKind.Route, routes.Name, ResourceReferences.Of(routes), context);
             }
+
+            CheckDistinctAddresses(state, context);
         });
+    }
+
+    /// <summary>Envoy rejects a listener whose address and port another listener already uses.</summary>
+    private static void CheckDistinctAddresses(ConfigState state, ValidationContext<ConfigState> context)
+    {
+        var byAddress = state.Listeners.Values
+            .Where(listener => listener.Address?.SocketAddress is { PortValue: > 0 })
+            .GroupBy(listener => $"{listener.Address.SocketAddress.Address}:{listener.Address.SocketAddress.PortValue}");
+        foreach (var group in byAddress.Where(group => group.Count() > 1))
+        {
+            foreach (var listener in group)
+            {
+                var others = string.Join(", ", group.Where(other => other != listener).Select(other => $"'{other.Name}'"));
+                context.AddFailure(new ValidationFailure("address", $"{group.Key} is also the address of listener {others}")
+                {
+                    CustomState = new Referrer(ResourceKind.Listener, listener.Name),
+                });
+            }
+        }
     }
 
     private static void Check(

@@ -4,11 +4,11 @@ using System.Text.Json;
 
 namespace ControlPlane.Tests.Api;
 
-/// <summary>Small helpers for calling the operator API and reading its answers.</summary>
+/// <summary>Helpers that call the operator API and read its responses.</summary>
 internal static class ApiRequests
 {
-    // Generous because the first request of a test process builds the protobuf type registry and
-    // the validators while other tests compete for two cores; a hang still fails.
+    // Generous, because the first request of a test process builds the protobuf type registry and
+    // the validators while other tests compete for two cores. A hang still fails.
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>deploy/examples/scenario.yaml, found by walking up from the test binary.</summary>

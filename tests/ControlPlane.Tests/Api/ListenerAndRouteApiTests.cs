@@ -85,6 +85,20 @@ public sealed class ListenerAndRouteApiTests
     }
 
     [Fact]
+    public async Task Post_ListenerOnUsedAddress_Returns400()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        using var cluster = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(Resources.StaticCluster("redis")));
+        using var first = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/listeners", ApiRequests.Yaml(Resources.TcpListener("one", "redis", 15001)));
+
+        using var second = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/listeners", ApiRequests.Yaml(Resources.TcpListener("two", "redis", 15001)));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Contains("listener 'one'", Assert.Single((await second.ReadErrorsAsync())["address"]));
+    }
+
+    [Fact]
     public async Task Get_ListenerAndRoute_ReturnStoredResources()
     {
         await using var server = await ControlPlaneServer.StartAsync();

@@ -98,6 +98,25 @@ public sealed class SnapshotPublishingTests
     }
 
     [Fact]
+    public async Task Post_ConcurrentChanges_GetDistinctVersions()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        var posts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(Resources.StaticCluster($"c{i}")));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return (await response.ReadJsonAsync()).GetProperty("version").GetInt64();
+        });
+
+        var versions = await Task.WhenAll(posts).WaitAsync(ApiRequests.Timeout);
+
+        Assert.Equal(Enumerable.Range(1, 8).Select(v => (long)v), versions.Order());
+        var snapshot = server.Services.GetRequiredService<SnapshotCache>().Current;
+        Assert.Equal(8, snapshot.ConfigVersion);
+        Assert.Equal(8, snapshot[TypeUrls.Cluster].Resources.Count);
+    }
+
+    [Fact]
     public async Task Start_ExistingStore_PublishesStoredVersion()
     {
         var folder = Directory.CreateTempSubdirectory("controlplane-store-").FullName;

@@ -179,7 +179,7 @@ internal static class PgvValidator
         ValidateMessage(inner, path, problems);
     }
 
-    /// <summary>Unpacks an Any whose type the registry knows; null for an unknown type.</summary>
+    /// <summary>Unpacks an Any whose type is in the registry, or returns null for an unknown type.</summary>
     public static IMessage? Unpack(Any any)
     {
         var descriptor = EnvoyTypeRegistry.Find(Any.GetTypeName(any.TypeUrl));
