@@ -32,6 +32,10 @@ internal sealed class ConfigService : IHostedService
     /// <summary>Loads the stored configuration and publishes it at the stored version.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Building the type registry reflects over every generated Envoy type and takes seconds
+        // cold; doing it here keeps that cost out of the first request.
+        _ = Envoy.Api.Serialization.EnvoyTypeRegistry.Instance;
+
         var state = _store.Load();
         Volatile.Write(ref _state, state);
         _cache.Publish(EdsConversion.BuildSnapshot(state, _cache.Current));

@@ -68,15 +68,26 @@ internal sealed class ResourceValidators(
         return conflicts.Count > 0 ? (ChangeStatus.Conflict, conflicts) : (ChangeStatus.Applied, []);
     }
 
-    private static void CheckEndpointsCluster(ConfigState candidate, ConfigEdit edit, List<FieldProblem> invalid)
+    private void CheckEndpointsCluster(ConfigState candidate, ConfigEdit edit, List<FieldProblem> invalid)
     {
         if (!candidate.Clusters.TryGetValue(edit.Name, out var cluster))
         {
             invalid.Add(new(FieldPaths.Join(edit.PathPrefix, "cluster_name"), $"names cluster '{edit.Name}', which does not exist"));
         }
-        else if (EdsConversion.IsEds(cluster))
+        else if (EdsConversion.IsDeclaredEds(cluster))
         {
             EndpointRules.CheckIpAddresses((ClusterLoadAssignment)edit.Resource!, edit.PathPrefix, invalid);
+        }
+        else
+        {
+            // The endpoints became the cluster's inline load_assignment, so the cluster's own rules
+            // (IP addresses unless DNS, one endpoint for LOGICAL_DNS) apply to them.
+            const string inline = "load_assignment";
+            var problems = clusters.Validate(cluster).Errors
+                .Where(error => error.PropertyName.StartsWith(inline, StringComparison.Ordinal))
+                .Select(error => new FieldProblem(
+                    FieldPaths.Join(edit.PathPrefix, error.PropertyName[inline.Length..].TrimStart('.')), error.ErrorMessage));
+            invalid.AddRange(problems);
         }
     }
 

@@ -162,6 +162,44 @@ public sealed class ClusterApiTests
     }
 
     [Fact]
+    public async Task PutEndpoints_LogicalDnsWithTwoHosts_Returns400()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        var cluster = "type: LOGICAL_DNS\n" + Resources.StaticCluster("dns").Replace("127.0.0.1", "localhost");
+        using var created = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(cluster));
+        const string endpoints = """
+            endpoints:
+              - lb_endpoints:
+                  - endpoint: { address: { socket_address: { address: a.example, port_value: 80 } } }
+                  - endpoint: { address: { socket_address: { address: b.example, port_value: 80 } } }
+            """;
+
+        using var response = await server.Api.SendAsync(HttpMethod.Put, "/api/v1/clusters/dns/endpoints", ApiRequests.Yaml(endpoints));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("exactly one endpoint", Assert.Single((await response.ReadErrorsAsync())["endpoints"]));
+    }
+
+    [Fact]
+    public async Task PutEndpoints_StaticClusterWithHostname_Returns400()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        using var created = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(Resources.StaticCluster("redis")));
+        const string endpoints = """
+            endpoints:
+              - lb_endpoints:
+                  - endpoint: { address: { socket_address: { address: redis.example, port_value: 6379 } } }
+            """;
+
+        using var response = await server.Api.SendAsync(HttpMethod.Put, "/api/v1/clusters/redis/endpoints", ApiRequests.Yaml(endpoints));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await response.ReadErrorsAsync();
+        Assert.Contains("must be an IP address", Assert.Single(errors["endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address"]));
+    }
+
+    [Fact]
     public async Task Get_OnXdsPort_IsNotServed()
     {
         await using var server = await ControlPlaneServer.StartAsync();
