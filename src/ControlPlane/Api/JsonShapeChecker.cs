@@ -7,7 +7,7 @@ namespace ControlPlane.Api;
 
 /// <summary>
 /// Finds every unknown field, unknown <c>@type</c> and unknown enum name in a proto3 JSON document
-/// before the protobuf parser runs, so that each gets its field path; the parser stops at the first
+/// before the protobuf parser runs, so that each gets its field path. The parser stops at the first
 /// problem and names no path.
 /// </summary>
 internal static class JsonShapeChecker

@@ -33,7 +33,7 @@ internal static class ResourceEndpoints
         var read = problem is null ? ResourceReader.ReadSingle(text, format, ResourceKind.Endpoints) : null;
         if (problem is not null || read!.Resource is null)
         {
-            return (problem ?? new ApiProblem(400, read!.Problems)).ToResult();
+            return (problem ?? new ApiProblem(StatusCodes.Status400BadRequest, read!.Problems)).ToResult();
         }
 
         var endpoints = (ClusterLoadAssignment)read.Resource;
@@ -61,7 +61,7 @@ internal static class ResourceEndpoints
         var readProblems = documents.SelectMany(d => d.Problems).ToList();
         if (bodyProblem is not null || readProblems.Count > 0)
         {
-            return new ApiProblem(400, bodyProblem is { } p ? [p] : readProblems).ToResult();
+            return new ApiProblem(StatusCodes.Status400BadRequest, bodyProblem is { } p ? [p] : readProblems).ToResult();
         }
 
         var edits = documents.Select((d, i) =>
@@ -84,7 +84,7 @@ internal static class ResourceEndpoints
         var read = problem is null ? ResourceReader.ReadSingle(text, format, kind) : null;
         if (problem is not null || read!.Resource is null)
         {
-            return (problem ?? new ApiProblem(400, read!.Problems)).ToResult();
+            return (problem ?? new ApiProblem(StatusCodes.Status400BadRequest, read!.Problems)).ToResult();
         }
 
         var resource = read.Resource;
@@ -113,14 +113,14 @@ internal static class ResourceEndpoints
     private static ApiProblem? NameMismatch(IMessage resource, string name)
     {
         var nameField = resource.Descriptor.FindFieldByName("name");
-        var given = (string)nameField.Accessor.GetValue(resource);
-        if (given.Length == 0)
+        var nameInBody = (string)nameField.Accessor.GetValue(resource);
+        if (nameInBody.Length == 0)
         {
             nameField.Accessor.SetValue(resource, name);
             return null;
         }
 
-        return given == name ? null : ApiProblem.Invalid("name", $"is '{given}' but must equal the name in the URL, '{name}'");
+        return nameInBody == name ? null : ApiProblem.Invalid("name", $"is '{nameInBody}' but must equal the name in the URL, '{name}'");
     }
 
     private static async Task<IResult> DeleteAsync(ConfigService config, ResourceKind kind, string name, CancellationToken cancel)
@@ -130,7 +130,7 @@ internal static class ResourceEndpoints
     }
 
     private static IResult NotFound(ResourceKind kind, string name) =>
-        new ApiProblem(404, [new("name", $"{kind.Noun()} '{name}' does not exist")]).ToResult();
+        new ApiProblem(StatusCodes.Status404NotFound, [new("name", $"{kind.Noun()} '{name}' does not exist")]).ToResult();
 
     private static IResult List(IEnumerable<IMessage> resources) =>
         Json("[" + string.Join(",", resources.Select(EnvoyJson.Format)) + "]", 200);

@@ -15,7 +15,7 @@ internal sealed record ReadResource(IMessage? Resource, ResourceKind Kind, List<
 /// <summary>Turns request bodies (proto3 JSON or YAML) into Envoy resources, reporting problems with their paths.</summary>
 internal static class ResourceReader
 {
-    /// <summary>Reads a body that holds exactly one resource of <paramref name="kind"/>.</summary>
+    /// <summary>Reads a body that contains exactly one resource of <paramref name="kind"/>.</summary>
     public static ReadResource ReadSingle(string text, BodyFormat format, ResourceKind kind)
     {
         var documents = ToJsonDocuments(text, format, out var problem);

@@ -33,7 +33,7 @@ internal sealed class ConfigService : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Building the type registry reflects over every generated Envoy type and takes seconds
-        // cold; doing it here keeps that cost out of the first request.
+        // cold, so doing it here keeps that cost out of the first request.
         _ = Envoy.Api.Serialization.EnvoyTypeRegistry.Instance;
 
         var state = _store.Load();

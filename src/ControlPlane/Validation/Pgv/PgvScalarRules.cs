@@ -64,7 +64,7 @@ internal static class PgvScalarRules
             bound = field.Accessor.GetValue(rules);
 
             // PGV pairs each rule type with its field type, so this conversion is a no-op unless a
-            // proto pairs them loosely; it keeps CompareTo from throwing in that case.
+            // proto pairs them loosely. It keeps CompareTo from throwing in that case.
             if (bound.GetType() != value.GetType())
             {
                 bound = Convert.ChangeType(bound, value.GetType(), CultureInfo.InvariantCulture);
