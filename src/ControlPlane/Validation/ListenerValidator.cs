@@ -28,10 +28,11 @@ internal sealed class ListenerValidator : AbstractValidator<Listener>
             .WithMessage("is required: the product listens on TCP socket addresses only");
 
         this.RuleForProblems(CheckAddress);
+        this.RuleForProblems(CheckApiListener);
 
         RuleFor(listener => listener.FilterChains)
             .NotEmpty()
-            .When(listener => listener.DefaultFilterChain is null)
+            .When(listener => listener.DefaultFilterChain is null && listener.ApiListener is null)
             .OverridePropertyName("filter_chains")
             .WithMessage("must contain at least one filter chain");
 
@@ -51,13 +52,14 @@ internal sealed class ListenerValidator : AbstractValidator<Listener>
 
     private static void CheckAddress(Listener listener, List<FieldProblem> problems)
     {
-        if (listener.Address is null)
+        // An API listener (what gRPC's proxyless xDS clients request) has no socket to bind.
+        if (listener.Address is null && listener.ApiListener is null)
         {
             problems.Add(new("address", "is required: set socket_address with an IP address and port_value"));
             return;
         }
 
-        if (listener.Address.SocketAddress is not { } socket)
+        if (listener.Address?.SocketAddress is not { } socket)
         {
             return;
         }
@@ -70,6 +72,31 @@ internal sealed class ListenerValidator : AbstractValidator<Listener>
         if (socket.PortSpecifierCase != Envoy.Config.Core.V3.SocketAddress.PortSpecifierOneofCase.PortValue)
         {
             problems.Add(new("address.socket_address.port_value", "is required"));
+        }
+    }
+
+    /// <summary>An API listener's only supported content is an HTTP connection manager, as gRPC's xDS clients expect.</summary>
+    private static void CheckApiListener(Listener listener, List<FieldProblem> problems)
+    {
+        if (listener.ApiListener is null)
+        {
+            return;
+        }
+
+        const string path = "api_listener.api_listener";
+        if (listener.ApiListener.ApiListener_ is not { } typed)
+        {
+            problems.Add(new(path, $"is required: an API listener holds an {HttpConnectionManager.Descriptor.FullName}"));
+            return;
+        }
+
+        if (Pgv.PgvValidator.Unpack(typed) is HttpConnectionManager manager)
+        {
+            HttpConnectionManagerRules.Check(manager, path, problems);
+        }
+        else
+        {
+            problems.Add(new(FieldPaths.Join(path, "@type"), $"names '{typed.TypeUrl}'; an API listener must hold an {HttpConnectionManager.Descriptor.FullName}"));
         }
     }
 

@@ -19,6 +19,14 @@ internal static class ResourceReferences
 {
     public static IEnumerable<ResourceReference> Of(Listener listener)
     {
+        if (listener.ApiListener?.ApiListener_ is { } apiListener)
+        {
+            foreach (var reference in OfFilter(apiListener, "api_listener.api_listener"))
+            {
+                yield return reference;
+            }
+        }
+
         var chains = listener.FilterChains.Select((chain, i) => (chain, path: FieldPaths.Index("filter_chains", i)));
         if (listener.DefaultFilterChain is not null)
         {

@@ -183,4 +183,47 @@ public sealed class ResourceValidationTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("not valid YAML", Assert.Single((await response.ReadErrorsAsync())["body"]));
     }
+
+    [Fact]
+    public async Task Post_ApiListenerWithoutAddress_IsAccepted()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        using var routes = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/routes", ApiRequests.Yaml(Resources.Routes("grpc_routes", "absent")));
+        Assert.Equal(HttpStatusCode.BadRequest, routes.StatusCode);
+        using var cluster = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Yaml(Resources.StaticCluster("backend")));
+        using var routesAgain = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/routes", ApiRequests.Yaml(Resources.Routes("grpc_routes", "backend")));
+        Assert.Equal(HttpStatusCode.Created, routesAgain.StatusCode);
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/listeners", ApiRequests.Yaml(ApiListener("some-service", "grpc_routes")));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_ApiListenerNamingMissingRoutes_IsRejected()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/listeners", ApiRequests.Yaml(ApiListener("some-service", "absent")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await response.ReadErrorsAsync();
+        Assert.Contains("'absent'", Assert.Single(errors["api_listener.api_listener.rds.route_config_name"]));
+    }
+
+    // The shape gRPC's proxyless xDS clients request: no address, an HTTP connection manager inside.
+    private static string ApiListener(string name, string routeConfigName) => $$"""
+        name: {{name}}
+        api_listener:
+          api_listener:
+            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+            stat_prefix: {{name}}
+            rds:
+              route_config_name: {{routeConfigName}}
+              config_source: { ads: {}, resource_api_version: V3 }
+            http_filters:
+            - name: envoy.filters.http.router
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+        """;
 }
