@@ -31,6 +31,7 @@ public static class ControlPlaneApp
 
         var app = builder.Build();
         app.MapXdsServer(options.XdsPort);
+        app.MapNodesApi(options.ApiPort);
         app.MapOperatorApi(options.ApiPort);
         app.MapMetrics("/metrics").RequireHost($"*:{options.ApiPort}");
         return app;

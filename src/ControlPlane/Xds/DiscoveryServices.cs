@@ -1,0 +1,100 @@
+using ControlPlane.Snapshots;
+using Envoy.Service.Cluster.V3;
+using Envoy.Service.Discovery.V3;
+using Envoy.Service.Endpoint.V3;
+using Envoy.Service.Listener.V3;
+using Envoy.Service.Route.V3;
+using Grpc.Core;
+
+namespace ControlPlane.Xds;
+
+// The gRPC services of xDS v3. Each only hands its call to XdsStreamDependencies; the protocol
+// lives in XdsStream and TypeSubscription. Delta xDS is not served yet.
+
+internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamDependencies xds)
+    : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
+{
+    public override Task StreamAggregatedResources(
+        IAsyncStreamReader<DiscoveryRequest> requestStream,
+        IServerStreamWriter<DiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        xds.RunStreamAsync(requestStream, responseStream, context, serviceTypeUrl: null);
+
+    public override Task DeltaAggregatedResources(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
+        IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        throw DeltaNotImplemented.Create();
+}
+
+internal sealed class ClusterDiscoveryServiceImpl(XdsStreamDependencies xds)
+    : ClusterDiscoveryService.ClusterDiscoveryServiceBase
+{
+    public override Task StreamClusters(
+        IAsyncStreamReader<DiscoveryRequest> requestStream,
+        IServerStreamWriter<DiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Cluster);
+
+    public override Task DeltaClusters(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
+        IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        throw DeltaNotImplemented.Create();
+}
+
+internal sealed class EndpointDiscoveryServiceImpl(XdsStreamDependencies xds)
+    : EndpointDiscoveryService.EndpointDiscoveryServiceBase
+{
+    public override Task StreamEndpoints(
+        IAsyncStreamReader<DiscoveryRequest> requestStream,
+        IServerStreamWriter<DiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Endpoint);
+
+    public override Task DeltaEndpoints(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
+        IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        throw DeltaNotImplemented.Create();
+}
+
+internal sealed class ListenerDiscoveryServiceImpl(XdsStreamDependencies xds)
+    : ListenerDiscoveryService.ListenerDiscoveryServiceBase
+{
+    public override Task StreamListeners(
+        IAsyncStreamReader<DiscoveryRequest> requestStream,
+        IServerStreamWriter<DiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Listener);
+
+    public override Task DeltaListeners(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
+        IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        throw DeltaNotImplemented.Create();
+}
+
+internal sealed class RouteDiscoveryServiceImpl(XdsStreamDependencies xds)
+    : RouteDiscoveryService.RouteDiscoveryServiceBase
+{
+    public override Task StreamRoutes(
+        IAsyncStreamReader<DiscoveryRequest> requestStream,
+        IServerStreamWriter<DiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Route);
+
+    public override Task DeltaRoutes(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
+        IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
+        ServerCallContext context) =>
+        throw DeltaNotImplemented.Create();
+}
+
+internal static class DeltaNotImplemented
+{
+    // TODO(xds): serve incremental (delta) xDS; until then clients must use the state-of-the-world RPCs.
+    public static RpcException Create() => new(new Status(
+        StatusCode.Unimplemented,
+        "delta xDS is not implemented by this control plane; use the state-of-the-world Stream* RPCs (api_type GRPC or AGGREGATED_GRPC)"));
+}
