@@ -1,5 +1,6 @@
 using ControlPlane.Snapshots;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ControlPlane.Xds;
 
@@ -14,7 +15,9 @@ public static class XdsServerExtensions
         services.AddSingleton<XdsMetrics>();
         services.AddSingleton<XdsStreamDependencies>();
         services.AddGrpc();
-        services.AddGrpcHealthChecks();
+        // With no health check registered, Grpc.AspNetCore.HealthChecks 2.85 answers UNKNOWN, so
+        // the xDS server registers one that is healthy whenever the process serves requests.
+        services.AddGrpcHealthChecks().AddCheck("xds", () => HealthCheckResult.Healthy());
         services.AddGrpcReflection();
         return services;
     }

@@ -62,7 +62,7 @@ internal sealed class XdsStream
                 await ServeNodeAsync(_requests.Current, cancellationToken);
             }
         }
-        catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is not RpcException)
+        catch (Exception exception) when (IsClientGone(exception, cancellationToken))
         {
             XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
         }
@@ -87,6 +87,11 @@ internal sealed class XdsStream
             XdsLog.StreamClosed(Logger, _status.NodeId, _method);
         }
     }
+
+    // Kestrel reports a client's RST_STREAM as an IOException from the request stream, sometimes
+    // before the call's cancellation token is set.
+    private static bool IsClientGone(Exception exception, CancellationToken cancellationToken) =>
+        exception is IOException || (cancellationToken.IsCancellationRequested && exception is not RpcException);
 
     private StreamStatus CreateStatus(DiscoveryRequest first, string peer)
     {

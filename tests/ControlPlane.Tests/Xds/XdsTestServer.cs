@@ -27,8 +27,9 @@ internal sealed class XdsTestServer : IAsyncDisposable
     public static async Task<XdsTestServer> StartAsync() =>
         new(await ControlPlaneServer.StartAsync().WaitAsync(XdsTestClient.Timeout));
 
-    public XdsTestClient OpenAds(string nodeId = "node-1") =>
-        new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(Channel).StreamAggregatedResources(), nodeId);
+    /// <summary>Opens an ADS stream on <paramref name="channel"/>, or on the shared channel when it is null.</summary>
+    public XdsTestClient OpenAds(string nodeId = "node-1", GrpcChannel? channel = null) =>
+        new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel ?? Channel).StreamAggregatedResources(), nodeId);
 
     /// <summary>GET /api/v1/nodes, parsed.</summary>
     public async Task<JsonElement> GetNodesAsync()
