@@ -8,8 +8,9 @@ using Grpc.Core;
 
 namespace ControlPlane.Xds;
 
-// The gRPC services of xDS v3. Each only hands its call to XdsStreamDependencies; the protocol
-// lives in XdsStream and TypeSubscription. Delta xDS is not served yet.
+// The gRPC services of xDS v3. Each hands its call to XdsStreamDependencies, and the protocol
+// lives in XdsStream and TypeSubscription.
+// TODO(xds): serve the per-type Fetch* RPCs; the generated base classes return Unimplemented.
 
 internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamDependencies xds)
     : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase

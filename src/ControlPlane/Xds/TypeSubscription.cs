@@ -79,6 +79,7 @@ internal sealed class TypeSubscription
             _firstRequestPending = true;
         }
 
+        // TODO(xds): honour named CDS/LDS subscriptions and "*" on EDS/RDS, which Envoy's protocol allows.
         if (!IsNamed)
         {
             return;

@@ -28,7 +28,7 @@ internal static partial class XdsLog
     public static partial void AckReceived(ILogger logger, string nodeId, string typeUrl, string version);
 
     [LoggerMessage(EventId = 1006, EventName = "NackReceived", Level = LogLevel.Warning,
-        Message = "Node {NodeId} rejected {TypeUrl} version {Version} (NACK); it is not sent again until the type changes: {ErrorMessage}")]
+        Message = "Node {NodeId} rejected {TypeUrl} version {Version} (NACK): {ErrorMessage}. The server sends that type again only after it changes")]
     public static partial void NackReceived(ILogger logger, string nodeId, string typeUrl, string version, string errorMessage);
 
     [LoggerMessage(EventId = 1007, EventName = "StaleNonceIgnored", Level = LogLevel.Debug,

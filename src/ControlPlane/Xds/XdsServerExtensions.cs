@@ -15,14 +15,14 @@ public static class XdsServerExtensions
         services.AddSingleton<XdsMetrics>();
         services.AddSingleton<XdsStreamDependencies>();
         services.AddGrpc();
-        // With no health check registered, Grpc.AspNetCore.HealthChecks 2.85 answers UNKNOWN, so
+        // With no health check registered, Grpc.AspNetCore.HealthChecks 2.85 returns UNKNOWN, so
         // the xDS server registers one that is healthy whenever the process serves requests.
         services.AddGrpcHealthChecks().AddCheck("xds", () => HealthCheckResult.Healthy());
         services.AddGrpcReflection();
         return services;
     }
 
-    /// <summary>Maps the xDS services, gRPC health and reflection so that they answer on <paramref name="xdsPort"/> only.</summary>
+    /// <summary>Maps the xDS services, gRPC health and reflection so that they are served on <paramref name="xdsPort"/> only.</summary>
     public static IEndpointRouteBuilder MapXdsServer(this IEndpointRouteBuilder endpoints, int xdsPort)
     {
         var host = $"*:{xdsPort}";

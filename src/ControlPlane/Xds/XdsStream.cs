@@ -7,9 +7,9 @@ using Grpc.Core;
 namespace ControlPlane.Xds;
 
 /// <summary>
-/// One state-of-the-world xDS stream: ADS (every type on one stream) or a per-type service. Its
-/// loop alone reads requests, sends responses and updates the stream's state; a publish only
-/// wakes it through a one-slot signal, so no stream ever waits for another.
+/// One state-of-the-world xDS stream: ADS (every type on one stream) or a per-type service. Only
+/// its own loop reads requests, sends responses and updates the stream's state. A publish only
+/// wakes the loop through a one-slot signal, so no stream waits for another.
 /// </summary>
 internal sealed class XdsStream
 {

@@ -45,7 +45,7 @@ public sealed class AdsStreamTests
     }
 
     [Fact]
-    public async Task StreamAggregatedResources_Nack_RecordedNotResentNextChangePushed()
+    public async Task StreamAggregatedResources_Nack_RecordedAndNotResent()
     {
         await using var server = await XdsTestServer.StartAsync();
         Publish(server.Cache, 1, clusters: [EdsCluster("web")]);
@@ -90,7 +90,7 @@ public sealed class AdsStreamTests
         Publish(server.Cache, 2, endpoints: [Endpoints("a", 9081), Endpoints("b", 8082)]);
         var second = await client.ReadAsync();
 
-        // Answers the first response after the second was sent, and asks for b too.
+        // Replies to the first response after the second was sent, and requests b too.
         await client.SendAsync(new DiscoveryRequest
         {
             TypeUrl = TypeUrls.Endpoint,
@@ -107,7 +107,7 @@ public sealed class AdsStreamTests
     }
 
     [Fact]
-    public async Task StreamAggregatedResources_EndpointsRequestedBeforeCreated_SentWhenCreated()
+    public async Task StreamAggregatedResources_EndpointsCreatedLater_SentOnCreate()
     {
         await using var server = await XdsTestServer.StartAsync();
         Publish(server.Cache, 1, clusters: [EdsCluster("web")]);
@@ -124,7 +124,7 @@ public sealed class AdsStreamTests
     }
 
     [Fact]
-    public async Task StreamAggregatedResources_NewlyRequestedName_AnsweredAtSameVersion()
+    public async Task StreamAggregatedResources_NewName_SentAtSameVersion()
     {
         await using var server = await XdsTestServer.StartAsync();
         Publish(server.Cache, 1, endpoints: [Endpoints("a", 8081), Endpoints("b", 8082)]);

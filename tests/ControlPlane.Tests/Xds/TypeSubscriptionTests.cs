@@ -39,7 +39,7 @@ public sealed class TypeSubscriptionTests
     }
 
     [Fact]
-    public void TakeReply_SecondRequestWithSameNonce_IsNotAnotherAck()
+    public void TakeReply_SameNonceTwice_OneAck()
     {
         var snapshot = ResourceSnapshot.Create(1, [EdsCluster("web")], [], [], [], null);
         var subscription = new TypeSubscription(TypeUrls.Cluster);
@@ -67,7 +67,7 @@ public sealed class TypeSubscriptionTests
     }
 
     [Fact]
-    public void BuildResponseIfNeeded_RequestedEndpointsDeleted_SendsNothingThenSendsOnReturn()
+    public void BuildResponseIfNeeded_EndpointsDeletedThenRestored_SentOnRestore()
     {
         var first = ResourceSnapshot.Create(1, [], [Endpoints("a", 8081)], [], [], null);
         var subscription = new TypeSubscription(TypeUrls.Endpoint);

@@ -16,7 +16,7 @@ public sealed class XdsMetricsTests
     private const string Cds = $"{{type_url=\"{TypeUrls.Cluster}\"}}";
 
     [Fact]
-    public async Task PushThenAck_CountsResponsesAcksAndChangeToAck()
+    public async Task PushThenAck_CountsAcksAndLatency()
     {
         await using var server = await XdsTestServer.StartAsync();
         Publish(server.Cache, 1, clusters: [EdsCluster("web")]);
@@ -38,7 +38,7 @@ public sealed class XdsMetricsTests
         Assert.Equal(responsesBefore + 2, await server.ReadMetricAsync("xds_responses_total" + Cds));
         Assert.Equal(acksBefore + 2, await server.ReadMetricAsync("xds_acks_total" + Cds));
 
-        // Only the second response pushed a change; the first answered the subscription.
+        // Only the second response pushed a change. The first one responded to the subscription.
         Assert.Equal(changeToAckBefore + 1, await server.ReadMetricAsync("xds_change_to_ack_seconds_count" + Cds));
         Assert.Equal(streamsBefore + 1, await server.ReadMetricAsync("xds_connected_streams"));
     }
