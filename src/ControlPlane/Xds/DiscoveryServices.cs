@@ -8,11 +8,11 @@ using Grpc.Core;
 
 namespace ControlPlane.Xds;
 
-// The gRPC services of xDS v3. Each hands its call to XdsStreamDependencies, and the protocol
+// The gRPC services of xDS v3. Each hands its call to XdsStreamHandler, and the protocol
 // lives in XdsStream and TypeSubscription.
 // TODO(xds): serve the per-type Fetch* RPCs; the generated base classes return Unimplemented.
 
-internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamDependencies xds)
+internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamHandler xds)
     : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     public override Task StreamAggregatedResources(
@@ -28,7 +28,7 @@ internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamDependencies xds)
         throw DeltaNotImplemented.Create();
 }
 
-internal sealed class ClusterDiscoveryServiceImpl(XdsStreamDependencies xds)
+internal sealed class ClusterDiscoveryServiceImpl(XdsStreamHandler xds)
     : ClusterDiscoveryService.ClusterDiscoveryServiceBase
 {
     public override Task StreamClusters(
@@ -44,7 +44,7 @@ internal sealed class ClusterDiscoveryServiceImpl(XdsStreamDependencies xds)
         throw DeltaNotImplemented.Create();
 }
 
-internal sealed class EndpointDiscoveryServiceImpl(XdsStreamDependencies xds)
+internal sealed class EndpointDiscoveryServiceImpl(XdsStreamHandler xds)
     : EndpointDiscoveryService.EndpointDiscoveryServiceBase
 {
     public override Task StreamEndpoints(
@@ -60,7 +60,7 @@ internal sealed class EndpointDiscoveryServiceImpl(XdsStreamDependencies xds)
         throw DeltaNotImplemented.Create();
 }
 
-internal sealed class ListenerDiscoveryServiceImpl(XdsStreamDependencies xds)
+internal sealed class ListenerDiscoveryServiceImpl(XdsStreamHandler xds)
     : ListenerDiscoveryService.ListenerDiscoveryServiceBase
 {
     public override Task StreamListeners(
@@ -76,7 +76,7 @@ internal sealed class ListenerDiscoveryServiceImpl(XdsStreamDependencies xds)
         throw DeltaNotImplemented.Create();
 }
 
-internal sealed class RouteDiscoveryServiceImpl(XdsStreamDependencies xds)
+internal sealed class RouteDiscoveryServiceImpl(XdsStreamHandler xds)
     : RouteDiscoveryService.RouteDiscoveryServiceBase
 {
     public override Task StreamRoutes(

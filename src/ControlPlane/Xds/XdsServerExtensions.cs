@@ -13,7 +13,7 @@ public static class XdsServerExtensions
         services.AddSingleton<SnapshotCache>();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<XdsMetrics>();
-        services.AddSingleton<XdsStreamDependencies>();
+        services.AddSingleton<XdsStreamHandler>();
         services.AddGrpc();
         // With no health check registered, Grpc.AspNetCore.HealthChecks 2.85 returns UNKNOWN, so
         // the xDS server registers one that is healthy whenever the process serves requests.

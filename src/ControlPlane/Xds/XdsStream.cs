@@ -13,7 +13,7 @@ namespace ControlPlane.Xds;
 /// </summary>
 internal sealed class XdsStream
 {
-    private readonly XdsStreamDependencies _dependencies;
+    private readonly XdsStreamHandler _handler;
     private readonly IAsyncStreamReader<DiscoveryRequest> _requests;
     private readonly IServerStreamWriter<DiscoveryResponse> _responses;
     private readonly string _method;
@@ -32,20 +32,20 @@ internal sealed class XdsStream
     private bool _unknownTypeLogged;
 
     public XdsStream(
-        XdsStreamDependencies dependencies,
+        XdsStreamHandler handler,
         IAsyncStreamReader<DiscoveryRequest> requests,
         IServerStreamWriter<DiscoveryResponse> responses,
         string method,
         string? serviceTypeUrl)
     {
-        _dependencies = dependencies;
+        _handler = handler;
         _requests = requests;
         _responses = responses;
         _method = method;
         _serviceTypeUrl = serviceTypeUrl;
     }
 
-    private ILogger Logger => _dependencies.Logger;
+    private ILogger Logger => _handler.Logger;
 
     /// <summary>
     /// Serves the stream until the client closes it. A client that goes away ends it with no error;
@@ -70,9 +70,9 @@ internal sealed class XdsStream
 
     private async Task ServeNodeAsync(DiscoveryRequest first, CancellationToken cancellationToken)
     {
-        using var watch = _dependencies.Cache.Watch(_ => _published.Writer.TryWrite(true));
-        using var registration = _dependencies.Registry.Register(_status);
-        _dependencies.Metrics.StreamOpened();
+        using var watch = _handler.Cache.Watch(_ => _published.Writer.TryWrite(true));
+        using var registration = _handler.Registry.Register(_status);
+        _handler.Metrics.StreamOpened();
         XdsLog.StreamOpened(Logger, _status.NodeId, _status.NodeCluster, _method);
         try
         {
@@ -83,7 +83,7 @@ internal sealed class XdsStream
         {
             // Completing the signal ends the pending wait for a publish, which nothing else would.
             _published.Writer.TryComplete();
-            _dependencies.Metrics.StreamClosed();
+            _handler.Metrics.StreamClosed();
             XdsLog.StreamClosed(Logger, _status.NodeId, _method);
         }
     }
@@ -146,7 +146,7 @@ internal sealed class XdsStream
 
         if (subscription.IsStale(request.ResponseNonce))
         {
-            _dependencies.Metrics.StaleNonceIgnored();
+            _handler.Metrics.StaleNonceIgnored();
             XdsLog.StaleNonceIgnored(Logger, _status.NodeId, subscription.TypeUrl, request.ResponseNonce, subscription.Nonce!);
             return;
         }
@@ -194,7 +194,7 @@ internal sealed class XdsStream
 
     private void IgnoreUnknownType(string typeUrl)
     {
-        _dependencies.Metrics.UnknownTypeUrlIgnored();
+        _handler.Metrics.UnknownTypeUrlIgnored();
         if (!_unknownTypeLogged)
         {
             // Logged once per stream, so a client that repeats the request cannot flood the log.
@@ -215,9 +215,9 @@ internal sealed class XdsStream
             case ReplyKind.Nack:
                 var version = subscription.VersionSent!;
                 var message = request.ErrorDetail.Message;
-                var nack = new NackStatus(version, message, _dependencies.TimeProvider.GetUtcNow());
+                var nack = new NackStatus(version, message, _handler.TimeProvider.GetUtcNow());
                 _status.Set(typeUrl, status with { LastNack = nack });
-                _dependencies.Metrics.NackReceived(typeUrl);
+                _handler.Metrics.NackReceived(typeUrl);
                 XdsLog.NackReceived(Logger, _status.NodeId, typeUrl, version, message);
                 break;
         }
@@ -227,11 +227,11 @@ internal sealed class XdsStream
     {
         var typeUrl = subscription.TypeUrl;
         _status.Set(typeUrl, status with { VersionAcked = subscription.VersionSent });
-        _dependencies.Metrics.AckReceived(typeUrl);
+        _handler.Metrics.AckReceived(typeUrl);
         if (subscription.PushedChangeTimestamp != 0)
         {
-            var elapsed = _dependencies.TimeProvider.GetElapsedTime(subscription.PushedChangeTimestamp);
-            _dependencies.Metrics.ChangeAcknowledged(typeUrl, elapsed);
+            var elapsed = _handler.TimeProvider.GetElapsedTime(subscription.PushedChangeTimestamp);
+            _handler.Metrics.ChangeAcknowledged(typeUrl, elapsed);
         }
 
         XdsLog.AckReceived(Logger, _status.NodeId, typeUrl, subscription.VersionSent!);
@@ -240,7 +240,7 @@ internal sealed class XdsStream
     /// <summary>Sends, in <see cref="TypeUrls.All"/> order, every subscribed type the current snapshot requires.</summary>
     private async Task SendPendingAsync()
     {
-        var snapshot = _dependencies.Cache.Current;
+        var snapshot = _handler.Cache.Current;
         foreach (var subscription in _subscriptions)
         {
             if (subscription is null)
@@ -264,7 +264,7 @@ internal sealed class XdsStream
 
         var typeUrl = subscription.TypeUrl;
         _status.Set(typeUrl, _status.Get(typeUrl)! with { VersionSent = response.VersionInfo, Nonce = response.Nonce });
-        _dependencies.Metrics.ResponseSent(typeUrl);
+        _handler.Metrics.ResponseSent(typeUrl);
         XdsLog.ResponseSent(Logger, _status.NodeId, typeUrl, response.VersionInfo, response.Resources.Count, response.Nonce);
     }
 }

@@ -166,6 +166,28 @@ public sealed class AdsStreamTests
     }
 
     [Fact]
+    public async Task StreamAggregatedResources_ListenersAndRoutesChange_ListenersSentFirst()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        Publish(server.Cache, 1, listeners: [Listener("http", 10000)], routes: [Routes("http_routes")]);
+        using var client = server.OpenAds();
+        await client.SubscribeAsync(TypeUrls.Route, "http_routes");
+        await client.ReadAsync();
+        await client.SubscribeAsync(TypeUrls.Listener);
+        await client.ReadAsync();
+
+        var changedRoutes = Routes("http_routes");
+        changedRoutes.VirtualHosts.Add(new Envoy.Config.Route.V3.VirtualHost { Name = "backend", Domains = { "*" } });
+        Publish(server.Cache, 2, listeners: [Listener("http", 10001)], routes: [changedRoutes]);
+
+        var firstPush = await client.ReadAsync();
+        var secondPush = await client.ReadAsync();
+        Assert.Equal(TypeUrls.Listener, firstPush.TypeUrl);
+        Assert.Equal(TypeUrls.Route, secondPush.TypeUrl);
+        Assert.Equal("2", secondPush.VersionInfo);
+    }
+
+    [Fact]
     public async Task StreamAggregatedResources_OneTypeChanges_OnlyThatTypePushed()
     {
         await using var server = await XdsTestServer.StartAsync();

@@ -4,8 +4,11 @@ using Grpc.Core;
 
 namespace ControlPlane.Xds;
 
-/// <summary>The shared parts every xDS stream uses. A singleton; each call gets its own <see cref="XdsStream"/>.</summary>
-internal sealed class XdsStreamDependencies(
+/// <summary>
+/// The entry point of every state-of-the-world xDS call, and the shared parts its stream uses. A
+/// singleton: each call gets its own <see cref="XdsStream"/>.
+/// </summary>
+internal sealed class XdsStreamHandler(
     SnapshotCache cache,
     NodeRegistry registry,
     XdsMetrics metrics,
