@@ -26,6 +26,11 @@ internal sealed class XdsMetrics
         "Requests the server ignored: reason stale_nonce (answers an older response) or unknown_type_url (ADS only).",
         "reason");
 
+    private static readonly Counter RejectedStreams = Metrics.CreateCounter(
+        "xds_rejected_streams_total",
+        "Streams ended with InvalidArgument: reason missing_node (first request without node.id) or wrong_type_url (per-type services).",
+        "reason");
+
     private static readonly Histogram ChangeToAck = Metrics.CreateHistogram(
         "xds_change_to_ack_seconds",
         "Seconds from the publish of a configuration change to a node's ACK of the response that pushed it, per ACK.",
@@ -49,6 +54,8 @@ internal sealed class XdsMetrics
     public void StaleNonceIgnored() => IgnoredRequests.WithLabels("stale_nonce").Inc();
 
     public void UnknownTypeUrlIgnored() => IgnoredRequests.WithLabels("unknown_type_url").Inc();
+
+    public void StreamRejected(string reason) => RejectedStreams.WithLabels(reason).Inc();
 
     public void ChangeAcknowledged(string typeUrl, TimeSpan sincePublish) =>
         ChangeToAck.WithLabels(typeUrl).Observe(sincePublish.TotalSeconds);

@@ -98,6 +98,7 @@ internal sealed class XdsStream
         if (first.Node is not { Id.Length: > 0 } node)
         {
             XdsLog.NodeMissing(Logger, peer, _method);
+            _handler.Metrics.StreamRejected("missing_node");
             throw new RpcException(new Status(
                 StatusCode.InvalidArgument,
                 "node is required on the first request of a stream: set node.id (and node.cluster) in the client's bootstrap"));
@@ -187,6 +188,7 @@ internal sealed class XdsStream
         }
 
         XdsLog.WrongTypeUrl(Logger, _status.NodeId, _method, typeUrl, _serviceTypeUrl!);
+        _handler.Metrics.StreamRejected("wrong_type_url");
         throw new RpcException(new Status(
             StatusCode.InvalidArgument,
             $"type_url '{typeUrl}' is not served by {_method}; send {_serviceTypeUrl} or leave type_url empty"));
@@ -213,14 +215,21 @@ internal sealed class XdsStream
                 RecordAck(subscription, status);
                 break;
             case ReplyKind.Nack:
-                var version = subscription.VersionSent!;
-                var message = request.ErrorDetail.Message;
-                var nack = new NackStatus(version, message, _handler.TimeProvider.GetUtcNow());
-                _status.Set(typeUrl, status with { LastNack = nack });
-                _handler.Metrics.NackReceived(typeUrl);
-                XdsLog.NackReceived(Logger, _status.NodeId, typeUrl, version, message);
+                RecordNack(subscription, status, request.ErrorDetail.Message);
                 break;
         }
+    }
+
+    private void RecordNack(TypeSubscription subscription, TypeStatus status, string message)
+    {
+        // The rejected version is the one the nonce belongs to; the request's version_info is
+        // the last version the node accepted.
+        var typeUrl = subscription.TypeUrl;
+        var version = subscription.VersionSent!;
+        var nack = new NackStatus(version, message, _handler.TimeProvider.GetUtcNow());
+        _status.Set(typeUrl, status with { LastNack = nack });
+        _handler.Metrics.NackReceived(typeUrl);
+        XdsLog.NackReceived(Logger, _status.NodeId, typeUrl, version, message);
     }
 
     private void RecordAck(TypeSubscription subscription, TypeStatus status)

@@ -77,6 +77,22 @@ public sealed class XdsMetricsTests
         Assert.Equal(ignoredBefore + 1, await server.ReadMetricAsync(series));
     }
 
+    [Fact]
+    public async Task MissingNode_CountedAsRejectedStream()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        const string series = "xds_rejected_streams_total{reason=\"missing_node\"}";
+        var rejectedBefore = await server.ReadMetricAsync(series);
+        using var call = new Envoy.Service.Discovery.V3.AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(server.Channel)
+            .StreamAggregatedResources();
+
+        await call.RequestStream.WriteAsync(new Envoy.Service.Discovery.V3.DiscoveryRequest { TypeUrl = TypeUrls.Cluster }).WaitAsync(XdsTestClient.Timeout);
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(
+            () => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(XdsTestClient.Timeout));
+
+        Assert.Equal(rejectedBefore + 1, await server.ReadMetricAsync(series));
+    }
+
     private static Task WaitForAckedAsync(XdsTestServer server, XdsTestClient client, string version) =>
         server.WaitForNodeAsync(client.NodeId, n => n.GetProperty("types").GetProperty("cds").GetProperty("version_acked").GetString() == version);
 }
