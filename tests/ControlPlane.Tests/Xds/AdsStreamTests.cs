@@ -257,7 +257,7 @@ public sealed class AdsStreamTests
     }
 
     [Fact]
-    public async Task StreamAggregatedResources_EmptySnapshot_AnswersWildcardWithNoResources()
+    public async Task StreamAggregatedResources_EmptySnapshot_SendsNoResources()
     {
         await using var server = await XdsTestServer.StartAsync();
         using var client = server.OpenAds();

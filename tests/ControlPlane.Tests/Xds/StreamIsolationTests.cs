@@ -8,7 +8,7 @@ namespace ControlPlane.Tests.Xds;
 public sealed class StreamIsolationTests
 {
     // Far more than HTTP/2's default flow-control window (64 KiB), so a client that stops reading
-    // blocks the server's writes to it after the first response or two.
+    // soon blocks the server's writes to it.
     private const int PaddingBytes = 512 * 1024;
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class StreamIsolationTests
         }
 
         // The active stream may skip versions that were replaced before it sent them, but it
-        // reaches the last one while the stalled stream still holds unread responses.
+        // reaches the last one while the stalled stream still has unread responses.
         var received = new List<string>();
         while (!received.Contains("5") && received.Count < 5)
         {
