@@ -39,15 +39,16 @@ internal sealed class StreamStatus
 internal sealed record NodeView(string Id, string Cluster, int Streams, IReadOnlyDictionary<string, TypeStatus> Types);
 
 /// <summary>
-/// The nodes that have an open xDS stream, keyed by node.id. A node can hold several streams
-/// (one ADS stream, or one per type with the per-type services); it leaves when its last one closes.
+/// The nodes that have an open xDS stream, identified by node.id and node.cluster. A node can have
+/// several streams (one ADS stream, or one per type with the per-type services). It leaves when
+/// its last stream closes.
 /// </summary>
 internal sealed class NodeRegistry
 {
     // Lock order: _lock guards _nodes and the stream lists in it. It is held only to add, remove
     // or copy entries, never while a stream sends or waits.
     private readonly object _lock = new();
-    private readonly Dictionary<string, List<StreamStatus>> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Id, string Cluster), List<StreamStatus>> _nodes = [];
 
     public int NodeCount
     {
@@ -65,10 +66,10 @@ internal sealed class NodeRegistry
     {
         lock (_lock)
         {
-            if (!_nodes.TryGetValue(stream.NodeId, out var streams))
+            if (!_nodes.TryGetValue(Key(stream), out var streams))
             {
                 streams = [];
-                _nodes.Add(stream.NodeId, streams);
+                _nodes.Add(Key(stream), streams);
             }
 
             streams.Add(stream);
@@ -78,21 +79,27 @@ internal sealed class NodeRegistry
     }
 
     /// <summary>
-    /// Lists every connected node. When several streams of a node serve the same type, the most
-    /// recently opened one reports it, and the node's cluster is the one that stream sent.
+    /// Lists every connected node, ordered by id and cluster. When several streams of a node serve
+    /// the same type, the most recently opened one reports it.
     /// </summary>
     public IReadOnlyList<NodeView> GetNodes()
     {
-        List<(string Id, StreamStatus[] Streams)> copy;
+        List<StreamStatus[]> copy;
         lock (_lock)
         {
-            copy = _nodes.Select(node => (node.Key, node.Value.ToArray())).ToList();
+            copy = _nodes.Values.Select(streams => streams.ToArray()).ToList();
         }
 
-        return copy.OrderBy(node => node.Id, StringComparer.Ordinal).Select(node => ToView(node.Id, node.Streams)).ToList();
+        return copy
+            .Select(ToView)
+            .OrderBy(node => node.Id, StringComparer.Ordinal)
+            .ThenBy(node => node.Cluster, StringComparer.Ordinal)
+            .ToList();
     }
 
-    private static NodeView ToView(string id, StreamStatus[] streams)
+    private static (string Id, string Cluster) Key(StreamStatus stream) => (stream.NodeId, stream.NodeCluster);
+
+    private static NodeView ToView(StreamStatus[] streams)
     {
         var types = new Dictionary<string, TypeStatus>(StringComparer.Ordinal);
         for (var i = streams.Length - 1; i >= 0; i--)
@@ -106,16 +113,16 @@ internal sealed class NodeRegistry
             }
         }
 
-        return new NodeView(id, streams[^1].NodeCluster, streams.Length, types);
+        return new NodeView(streams[0].NodeId, streams[0].NodeCluster, streams.Length, types);
     }
 
     private void Unregister(StreamStatus stream)
     {
         lock (_lock)
         {
-            if (_nodes.TryGetValue(stream.NodeId, out var streams) && streams.Remove(stream) && streams.Count == 0)
+            if (_nodes.TryGetValue(Key(stream), out var streams) && streams.Remove(stream) && streams.Count == 0)
             {
-                _nodes.Remove(stream.NodeId);
+                _nodes.Remove(Key(stream));
             }
         }
     }

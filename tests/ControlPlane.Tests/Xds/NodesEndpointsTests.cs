@@ -47,6 +47,24 @@ public sealed class NodesEndpointsTests
     }
 
     [Fact]
+    public async Task GetNodes_SameIdOtherCluster_ListsTwoNodes()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        using var first = server.OpenAds("agent-1", nodeCluster: "blue");
+        using var second = server.OpenAds("agent-1", nodeCluster: "green");
+        await first.SubscribeAsync(TypeUrls.Cluster);
+        await first.ReadAsync();
+        await second.SubscribeAsync(TypeUrls.Cluster);
+        await second.ReadAsync();
+
+        var nodes = await server.GetNodesAsync();
+
+        var clusters = nodes.EnumerateArray().Select(n => n.GetProperty("cluster").GetString()).ToList();
+        Assert.Equal(["blue", "green"], clusters);
+        Assert.All(nodes.EnumerateArray(), n => Assert.Equal("agent-1", n.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task GetNodes_AfterDisconnect_NodeGone()
     {
         await using var server = await XdsTestServer.StartAsync();

@@ -17,20 +17,26 @@ internal sealed class XdsTestClient : IDisposable
     private readonly Dictionary<string, DiscoveryResponse> _lastByType = new(StringComparer.Ordinal);
     private bool _nodeSent;
 
-    public XdsTestClient(AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> call, string nodeId = "node-1")
+    public XdsTestClient(
+        AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> call,
+        string nodeId = "node-1",
+        string nodeCluster = "test-cluster")
     {
         _call = call;
         NodeId = nodeId;
+        NodeCluster = nodeCluster;
     }
 
     public string NodeId { get; }
+
+    public string NodeCluster { get; }
 
     /// <summary>Sends a request. Only the first one carries the node, as set_node_on_first_message_only does.</summary>
     public Task SendAsync(DiscoveryRequest request)
     {
         if (!_nodeSent)
         {
-            request.Node ??= new Node { Id = NodeId, Cluster = "test-cluster" };
+            request.Node ??= new Node { Id = NodeId, Cluster = NodeCluster };
             _nodeSent = true;
         }
 

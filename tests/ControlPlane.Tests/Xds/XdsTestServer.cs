@@ -28,8 +28,8 @@ internal sealed class XdsTestServer : IAsyncDisposable
         new(await ControlPlaneServer.StartAsync().WaitAsync(XdsTestClient.Timeout));
 
     /// <summary>Opens an ADS stream on <paramref name="channel"/>, or on the shared channel when it is null.</summary>
-    public XdsTestClient OpenAds(string nodeId = "node-1", GrpcChannel? channel = null) =>
-        new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel ?? Channel).StreamAggregatedResources(), nodeId);
+    public XdsTestClient OpenAds(string nodeId = "node-1", GrpcChannel? channel = null, string nodeCluster = "test-cluster") =>
+        new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel ?? Channel).StreamAggregatedResources(), nodeId, nodeCluster);
 
     /// <summary>GET /api/v1/nodes, parsed.</summary>
     public async Task<JsonElement> GetNodesAsync()
