@@ -10,7 +10,6 @@ namespace ControlPlane.Xds;
 
 // The gRPC services of xDS v3. Each hands its call to XdsStreamHandler, and the protocol
 // lives in XdsStream and TypeSubscription.
-// TODO(xds): serve the per-type Fetch* RPCs; the generated base classes return Unimplemented.
 
 internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamHandler xds)
     : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
@@ -37,6 +36,9 @@ internal sealed class ClusterDiscoveryServiceImpl(XdsStreamHandler xds)
         ServerCallContext context) =>
         xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Cluster);
 
+    public override Task<DiscoveryResponse> FetchClusters(DiscoveryRequest request, ServerCallContext context) =>
+        xds.Fetch(request, context, TypeUrls.Cluster);
+
     public override Task DeltaClusters(
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
@@ -52,6 +54,9 @@ internal sealed class EndpointDiscoveryServiceImpl(XdsStreamHandler xds)
         IServerStreamWriter<DiscoveryResponse> responseStream,
         ServerCallContext context) =>
         xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Endpoint);
+
+    public override Task<DiscoveryResponse> FetchEndpoints(DiscoveryRequest request, ServerCallContext context) =>
+        xds.Fetch(request, context, TypeUrls.Endpoint);
 
     public override Task DeltaEndpoints(
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
@@ -69,6 +74,9 @@ internal sealed class ListenerDiscoveryServiceImpl(XdsStreamHandler xds)
         ServerCallContext context) =>
         xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Listener);
 
+    public override Task<DiscoveryResponse> FetchListeners(DiscoveryRequest request, ServerCallContext context) =>
+        xds.Fetch(request, context, TypeUrls.Listener);
+
     public override Task DeltaListeners(
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
@@ -84,6 +92,9 @@ internal sealed class RouteDiscoveryServiceImpl(XdsStreamHandler xds)
         IServerStreamWriter<DiscoveryResponse> responseStream,
         ServerCallContext context) =>
         xds.RunStreamAsync(requestStream, responseStream, context, TypeUrls.Route);
+
+    public override Task<DiscoveryResponse> FetchRoutes(DiscoveryRequest request, ServerCallContext context) =>
+        xds.Fetch(request, context, TypeUrls.Route);
 
     public override Task DeltaRoutes(
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,

@@ -26,9 +26,9 @@ internal sealed class XdsMetrics
         "Requests the server ignored: reason stale_nonce (answers an older response) or unknown_type_url (ADS only).",
         "reason");
 
-    private static readonly Counter RejectedStreams = Metrics.CreateCounter(
-        "xds_rejected_streams_total",
-        "Streams ended with InvalidArgument: reason missing_node (first request without node.id) or wrong_type_url (per-type services).",
+    private static readonly Counter RejectedCalls = Metrics.CreateCounter(
+        "xds_rejected_calls_total",
+        "Calls (streams and fetches) ended with InvalidArgument: reason missing_node (no node.id) or wrong_type_url (per-type services).",
         "reason");
 
     private static readonly Histogram ChangeToAck = Metrics.CreateHistogram(
@@ -55,7 +55,7 @@ internal sealed class XdsMetrics
 
     public void UnknownTypeUrlIgnored() => IgnoredRequests.WithLabels("unknown_type_url").Inc();
 
-    public void StreamRejected(string reason) => RejectedStreams.WithLabels(reason).Inc();
+    public void CallRejected(string reason) => RejectedCalls.WithLabels(reason).Inc();
 
     public void ChangeAcknowledged(string typeUrl, TimeSpan sincePublish) =>
         ChangeToAck.WithLabels(typeUrl).Observe(sincePublish.TotalSeconds);

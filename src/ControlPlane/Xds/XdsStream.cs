@@ -98,10 +98,8 @@ internal sealed class XdsStream
         if (first.Node is not { Id.Length: > 0 } node)
         {
             XdsLog.NodeMissing(Logger, peer, _method);
-            _handler.Metrics.StreamRejected("missing_node");
-            throw new RpcException(new Status(
-                StatusCode.InvalidArgument,
-                "node is required on the first request of a stream: set node.id (and node.cluster) in the client's bootstrap"));
+            _handler.Metrics.CallRejected("missing_node");
+            throw XdsErrors.NodeRequired("the first request of a stream");
         }
 
         return new StreamStatus(node.Id, node.Cluster);
@@ -188,10 +186,8 @@ internal sealed class XdsStream
         }
 
         XdsLog.WrongTypeUrl(Logger, _status.NodeId, _method, typeUrl, _serviceTypeUrl!);
-        _handler.Metrics.StreamRejected("wrong_type_url");
-        throw new RpcException(new Status(
-            StatusCode.InvalidArgument,
-            $"type_url '{typeUrl}' is not served by {_method}; send {_serviceTypeUrl} or leave type_url empty"));
+        _handler.Metrics.CallRejected("wrong_type_url");
+        throw XdsErrors.WrongTypeUrl(_method, typeUrl, _serviceTypeUrl!);
     }
 
     private void IgnoreUnknownType(string typeUrl)

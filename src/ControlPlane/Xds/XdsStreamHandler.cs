@@ -35,4 +35,32 @@ internal sealed class XdsStreamHandler(
         var stream = new XdsStream(this, requests, responses, context.Method, serviceTypeUrl);
         return stream.RunAsync(context);
     }
+
+    /// <summary>
+    /// Serves a unary Fetch: the current resources of <paramref name="typeUrl"/>, all of them for
+    /// CDS and LDS, the requested ones that exist for EDS and RDS. It keeps no state and no nonce.
+    /// </summary>
+    public Task<DiscoveryResponse> Fetch(DiscoveryRequest request, ServerCallContext context, string typeUrl)
+    {
+        if (request.Node is not { Id.Length: > 0 })
+        {
+            XdsLog.NodeMissing(Logger, context.Peer, context.Method);
+            Metrics.CallRejected("missing_node");
+            throw XdsErrors.NodeRequired("a fetch request");
+        }
+
+        if (request.TypeUrl.Length > 0 && request.TypeUrl != typeUrl)
+        {
+            XdsLog.WrongTypeUrl(Logger, request.Node.Id, context.Method, request.TypeUrl, typeUrl);
+            Metrics.CallRejected("wrong_type_url");
+            throw XdsErrors.WrongTypeUrl(context.Method, request.TypeUrl, typeUrl);
+        }
+
+        var current = Cache.Current[typeUrl];
+        var subscription = new TypeSubscription(typeUrl);
+        subscription.UpdateNames(request.ResourceNames);
+        var response = subscription.BuildResponseIfNeeded(current)
+            ?? new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = current.Version };
+        return Task.FromResult(response);
+    }
 }

@@ -1,7 +1,10 @@
 using ControlPlane.Snapshots;
+using Envoy.Config.Core.V3;
 using Envoy.Service.Cluster.V3;
 using Envoy.Service.Discovery.V3;
 using Envoy.Service.Endpoint.V3;
+using Envoy.Service.Listener.V3;
+using Envoy.Service.Route.V3;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
@@ -69,6 +72,66 @@ public sealed class DiscoveryServicesTests
         var response = await client.ReadAsync();
         Assert.Equal(TypeUrls.Endpoint, response.TypeUrl);
         Assert.Equal(["a", "c"], EndpointNames(response));
+    }
+
+    [Fact]
+    public async Task StreamListenersAndRoutes_Requests_SendTheirTypes()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        Publish(server.Cache, 1, listeners: [Listener("http", 10000)], routes: [Routes("http_routes"), Routes("other")]);
+        using var listenerClient = new XdsTestClient(new ListenerDiscoveryService.ListenerDiscoveryServiceClient(server.Channel).StreamListeners());
+        using var routeClient = new XdsTestClient(new RouteDiscoveryService.RouteDiscoveryServiceClient(server.Channel).StreamRoutes());
+
+        await listenerClient.SendAsync(new DiscoveryRequest());
+        await routeClient.SendAsync(new DiscoveryRequest { ResourceNames = { "http_routes" } });
+
+        var listeners = await listenerClient.ReadAsync();
+        var routes = await routeClient.ReadAsync();
+        Assert.Equal(TypeUrls.Listener, listeners.TypeUrl);
+        Assert.Equal("http", Assert.Single(listeners.Resources).Unpack<Envoy.Config.Listener.V3.Listener>().Name);
+        Assert.Equal(TypeUrls.Route, routes.TypeUrl);
+        Assert.Equal("http_routes", Assert.Single(routes.Resources).Unpack<Envoy.Config.Route.V3.RouteConfiguration>().Name);
+    }
+
+    [Fact]
+    public async Task FetchClusters_WithNode_ReturnsCurrentClusters()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        Publish(server.Cache, 3, clusters: [EdsCluster("web"), EdsCluster("primary")]);
+        var client = new ClusterDiscoveryService.ClusterDiscoveryServiceClient(server.Channel);
+
+        var response = await client.FetchClustersAsync(new DiscoveryRequest { Node = new Node { Id = "fetcher" } })
+            .ResponseAsync.WaitAsync(XdsTestClient.Timeout);
+
+        Assert.Equal(TypeUrls.Cluster, response.TypeUrl);
+        Assert.Equal("3", response.VersionInfo);
+        Assert.Equal(["primary", "web"], ClusterNames(response).Order());
+    }
+
+    [Fact]
+    public async Task FetchEndpoints_NamedRequest_ReturnsRequestedThatExist()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        Publish(server.Cache, 1, endpoints: [Endpoints("a", 8081), Endpoints("b", 8082)]);
+        var client = new EndpointDiscoveryService.EndpointDiscoveryServiceClient(server.Channel);
+        var request = new DiscoveryRequest { Node = new Node { Id = "fetcher" }, ResourceNames = { "b", "missing" } };
+
+        var response = await client.FetchEndpointsAsync(request).ResponseAsync.WaitAsync(XdsTestClient.Timeout);
+
+        Assert.Equal(["b"], EndpointNames(response));
+    }
+
+    [Fact]
+    public async Task FetchClusters_WithoutNode_InvalidArgument()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        var client = new ClusterDiscoveryService.ClusterDiscoveryServiceClient(server.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => client.FetchClustersAsync(new DiscoveryRequest()).ResponseAsync.WaitAsync(XdsTestClient.Timeout));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("node is required", error.Status.Detail);
     }
 
     [Fact]

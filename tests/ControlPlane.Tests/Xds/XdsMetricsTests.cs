@@ -78,10 +78,10 @@ public sealed class XdsMetricsTests
     }
 
     [Fact]
-    public async Task MissingNode_CountedAsRejectedStream()
+    public async Task MissingNode_CountedAsRejectedCall()
     {
         await using var server = await XdsTestServer.StartAsync();
-        const string series = "xds_rejected_streams_total{reason=\"missing_node\"}";
+        const string series = "xds_rejected_calls_total{reason=\"missing_node\"}";
         var rejectedBefore = await server.ReadMetricAsync(series);
         using var call = new Envoy.Service.Discovery.V3.AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(server.Channel)
             .StreamAggregatedResources();
