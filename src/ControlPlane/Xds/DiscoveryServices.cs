@@ -105,7 +105,7 @@ internal sealed class RouteDiscoveryServiceImpl(XdsStreamHandler xds)
 
 internal static class DeltaNotImplemented
 {
-    // TODO(xds): serve incremental (delta) xDS; until then clients must use the state-of-the-world RPCs.
+    // TODO(xds): serve incremental (delta) xDS. Until then clients must use the state-of-the-world RPCs.
     public static RpcException Create() => new(new Status(
         StatusCode.Unimplemented,
         "delta xDS is not implemented by this control plane; use the state-of-the-world Stream* RPCs (api_type GRPC or AGGREGATED_GRPC)"));
