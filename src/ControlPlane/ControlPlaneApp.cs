@@ -1,6 +1,7 @@
 using ControlPlane.Api;
 using ControlPlane.Xds;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prometheus;
 
 namespace ControlPlane;
@@ -25,12 +26,13 @@ public static class ControlPlaneApp
             kestrel.Listen(address, options.ApiPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddXdsServer();
         builder.Services.AddOperatorApi();
 
         var app = builder.Build();
         app.MapXdsServer(options.XdsPort);
+        app.MapNodesApi(options.ApiPort);
         app.MapOperatorApi(options.ApiPort);
         app.MapMetrics("/metrics").RequireHost($"*:{options.ApiPort}");
         return app;

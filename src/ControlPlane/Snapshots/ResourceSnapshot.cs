@@ -9,6 +9,8 @@ namespace ControlPlane.Snapshots;
 /// <summary>The resources of one type at one version.</summary>
 public sealed class TypeSnapshot
 {
+    private long _publishedTimestamp;
+
     public TypeSnapshot(string typeUrl, string version, FrozenDictionary<string, XdsResource> resources)
     {
         TypeUrl = typeUrl;
@@ -22,6 +24,15 @@ public sealed class TypeSnapshot
     public string Version { get; }
 
     public FrozenDictionary<string, XdsResource> Resources { get; }
+
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> of the first publish that carried this type
+    /// version, or 0 before it is published. The xDS server measures change-to-ACK time from it.
+    /// </summary>
+    internal long PublishedTimestamp => Volatile.Read(ref _publishedTimestamp);
+
+    /// <summary>Records the first publish only: an unchanged type carried into later snapshots keeps it.</summary>
+    internal void MarkPublished(long timestamp) => Interlocked.CompareExchange(ref _publishedTimestamp, timestamp, 0);
 
     /// <summary>True when both hold the same names with the same resource versions.</summary>
     public bool HasSameResources(TypeSnapshot other)

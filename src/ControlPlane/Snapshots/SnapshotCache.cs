@@ -12,12 +12,30 @@ public sealed class SnapshotCache
     private readonly object _watchersLock = new();
     private ImmutableArray<Action<ResourceSnapshot>> _watchers = [];
     private ResourceSnapshot _current = ResourceSnapshot.Empty;
+    private readonly TimeProvider _timeProvider;
+
+    public SnapshotCache()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <param name="timeProvider">Stamps each newly published type version, for the change-to-ACK metric.</param>
+    public SnapshotCache(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+    }
 
     public ResourceSnapshot Current => Volatile.Read(ref _current);
 
     /// <summary>Replaces the current snapshot and notifies every watcher.</summary>
     public void Publish(ResourceSnapshot snapshot)
     {
+        var now = _timeProvider.GetTimestamp();
+        foreach (var typeUrl in TypeUrls.All)
+        {
+            snapshot[typeUrl].MarkPublished(now);
+        }
+
         Volatile.Write(ref _current, snapshot);
         foreach (var watcher in _watchers)
         {

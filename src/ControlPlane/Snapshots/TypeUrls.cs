@@ -22,6 +22,16 @@ public static class TypeUrls
 
     public static bool IsKnown(string typeUrl) => typeUrl is Cluster or Endpoint or Listener or Route;
 
+    /// <summary>The position of <paramref name="typeUrl"/> in <see cref="All"/>, or -1 for a type the control plane does not serve.</summary>
+    public static int IndexOf(string typeUrl) => typeUrl switch
+    {
+        Cluster => 0,
+        Endpoint => 1,
+        Listener => 2,
+        Route => 3,
+        _ => -1,
+    };
+
     /// <summary>The short name used in logs, metrics and the nodes API: cds, eds, lds or rds.</summary>
     public static string ShortName(string typeUrl) => typeUrl switch
     {
