@@ -5,9 +5,9 @@
 # Installs redis-server and redis-tools with apt-get when they are missing, builds the solution
 # in Release, logs to .run/*.log, and stops everything it started on Ctrl-C.
 #
-# A port already in use stops the script with a message naming the port; nothing is killed,
-# except a process that an earlier run of this script left behind (its pid is in .run/*.pid) and
-# the Redis service that Debian's package starts on 6379 when this run installed that package.
+# A port already in use stops the script with a message naming the port. The script stops only
+# what an earlier run of it left behind (its pid is in .run/*.pid), and the Redis service that
+# Debian's package starts on 6379 when this run installed that package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -113,7 +113,7 @@ free_port() {
     say "stopped $name (pid $leftover) left over from an earlier run"
   elif [[ $port == 6379 && $installed_redis == 1 ]]; then
     # The redis-server package starts a service on 6379 right after installing; this run
-    # installed it, so that server holds no one's data yet.
+    # installed it, so that server contains no data yet.
     say "stopping the redis-server service that the package installation just started on 6379"
     if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
       systemctl stop redis-server
