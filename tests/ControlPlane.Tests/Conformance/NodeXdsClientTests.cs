@@ -74,7 +74,7 @@ public sealed class NodeXdsClientTests
         var next = await client.NextAsync(5, TimeSpan.FromSeconds(30));
 
         Assert.Contains("LEAST_REQUEST", nack.GetProperty("message").GetString());
-        Assert.False(string.IsNullOrEmpty(nack.GetProperty("version").GetString()));
+        Assert.NotEqual("", nack.GetProperty("version").ToString());
         Assert.All(next, result => Assert.Equal("a", result.Backend));
     }
 
@@ -102,8 +102,9 @@ public sealed class NodeXdsClientTests
             lastBody = nodes.RootElement.GetRawText();
             foreach (var node in nodes.RootElement.EnumerateArray())
             {
-                if (node.GetProperty("id").GetString() == nodeId
-                    && node.GetProperty("types").TryGetProperty("cds", out var cds)
+                if (node.TryGetProperty("id", out var id) && id.GetString() == nodeId
+                    && node.TryGetProperty("types", out var types)
+                    && types.TryGetProperty("cds", out var cds)
                     && cds.TryGetProperty("last_nack", out var nack)
                     && nack.ValueKind == JsonValueKind.Object)
                 {
