@@ -35,16 +35,16 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is missing (dotnet not on P
 command -v npm >/dev/null || die "Node.js 20 with npm is missing (the build compiles the Envoy protos with it)"
 
 installed_redis=0
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
 command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]} > 0)); then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   say "installing ${missing[*]} with apt-get"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [[ " ${missing[*]} " == *" redis-server "* ]]; then installed_redis=1; fi
 fi
 
@@ -116,7 +116,7 @@ free_port() {
     # installed it, so that server contains no data yet.
     say "stopping the redis-server service that the package installation just started on 6379"
     if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
-      systemctl stop redis-server
+      "${sudo[@]}" systemctl stop redis-server
     else
       redis-cli -p 6379 shutdown nosave >/dev/null 2>&1 || true
     fi

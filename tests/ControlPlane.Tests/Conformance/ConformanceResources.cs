@@ -21,6 +21,15 @@ internal static class ConformanceResources
     public const string RouteName = "some-service-routes";
     public const string ClusterName = "some-service-backends";
 
+    /// <summary>
+    /// The listener gRPC looks up for the target. It sets only name and api_listener, as
+    /// listener.proto requires of an API listener.
+    /// </summary>
+    /// <remarks>
+    /// NOTE: Envoy installs API listeners from its bootstrap only (listener.proto says so), and the
+    /// control plane serves one listener set to every node, so an Envoy node on the same control
+    /// plane would reject this listener. These tests connect only the gRPC client.
+    /// </remarks>
     public static Listener ApiListener()
     {
         var manager = new HttpConnectionManager

@@ -152,6 +152,29 @@ public sealed class ComposeFileTests
         }
     }
 
+    [Fact]
+    public void Scenario_WithPublishedAddresses_EqualsLocalScenario()
+    {
+        // Each container address becomes the loopback port compose publishes it on, which is the
+        // address the local run uses, so the two scenarios must then be the same resources.
+        var docker = DockerScenario.Load();
+        foreach (var (_, address) in docker.EndpointAddresses())
+        {
+            var service = _compose.ServiceAt(address.Address)!;
+            var published = service.Ports.Single(p => p.ContainerPort == (int)address.PortValue);
+            address.Address = published.HostIp;
+            address.PortValue = (uint)published.HostPort;
+        }
+
+        var local = DockerScenario.Load(DockerScenario.LocalRelativePath);
+
+        Assert.Equal(local.Resources.Count, docker.Resources.Count);
+        for (var i = 0; i < local.Resources.Count; i++)
+        {
+            Assert.Equal(local.Resources[i], docker.Resources[i]);
+        }
+    }
+
     // The port a service listens on inside its container: Redis images listen on 6379, the demo
     // backend on the port its command names.
     private static int ContainerPortOf(ComposeService service)

@@ -23,10 +23,13 @@ internal sealed class DockerScenario
 
     public IEnumerable<RouteConfiguration> Routes => Resources.OfType<RouteConfiguration>();
 
+    /// <summary>The local run's scenario, which the Docker scenario mirrors with container addresses.</summary>
+    public const string LocalRelativePath = "deploy/examples/scenario.yaml";
+
     /// <exception cref="InvalidProtocolBufferException">A document does not fit the type it names.</exception>
-    public static DockerScenario Load()
+    public static DockerScenario Load(string relativePath = RelativePath)
     {
-        var documents = YamlToJson.ConvertDocuments(RepositoryFiles.ReadText(RelativePath));
+        var documents = YamlToJson.ConvertDocuments(RepositoryFiles.ReadText(relativePath));
         var resources = documents
             .Select(json => EnvoyJson.Parser.Parse<Any>(json).Unpack(EnvoyTypeRegistry.Instance))
             .ToList();
