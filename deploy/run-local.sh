@@ -63,7 +63,19 @@ stop_all() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill "${pids[i]}" 2>/dev/null || true
   done
+
+  # A graceful stop can wait on open connections (the control plane on xDS streams), so whatever
+  # still runs after 10 seconds is killed.
+  for ((tick = 0; tick < 40; tick++)); do
+    alive=0
+    for pid in "${pids[@]}"; do
+      if kill -0 "$pid" 2>/dev/null; then alive=1; fi
+    done
+    ((alive)) || break
+    sleep 0.25
+  done
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -9 "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
     rm -f "$run/${names[i]}.pid"
   done
