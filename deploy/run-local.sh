@@ -201,7 +201,7 @@ if ((with_agent)); then
 
 Try:
   redis-cli -p 16379 set k v        # written to the primary and mirrored
-  redis-cli -p 6380 get k           # the mirror holds it too
+  redis-cli -p 6380 get k           # the mirror has it too
   curl http://127.0.0.1:10000/      # backend-a or backend-b, round robin
   curl -X POST http://127.0.0.1:8081/fail   # backend-a fails; traffic moves to backend-b
   curl http://127.0.0.1:18080/api/v1/nodes  # what each node acknowledged

@@ -26,7 +26,7 @@ internal static class ConformanceResources
     /// listener.proto requires of an API listener.
     /// </summary>
     /// <remarks>
-    /// NOTE: Envoy installs API listeners from its bootstrap only (listener.proto says so), and the
+    /// NOTE: Envoy installs API listeners from its bootstrap only (as listener.proto documents), and the
     /// control plane serves one listener set to every node, so an Envoy node on the same control
     /// plane would reject this listener. These tests connect only the gRPC client.
     /// </remarks>
