@@ -70,15 +70,16 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
 
     private DecodeStatus? ReadArrayHeader(ref SequenceReader<byte> reader, ref RedisRequest? request, ref string? error)
     {
-        if (!TryReadHeader(ref reader, out var prefix, out var length, ref error))
-        {
-            return error is null ? DecodeStatus.NeedMoreData : DecodeStatus.ProtocolError;
-        }
-
-        if (prefix != (byte)'*')
+        // TODO(redis): inline commands (a plain text line) are rejected; Envoy rejects them too.
+        if (reader.TryPeek(out var prefix) && prefix != (byte)'*')
         {
             error = $"expected an array of bulk strings, got a line starting with '{(char)prefix}'";
             return DecodeStatus.ProtocolError;
+        }
+
+        if (!TryReadHeader(ref reader, out var length, ref error))
+        {
+            return error is null ? DecodeStatus.NeedMoreData : DecodeStatus.ProtocolError;
         }
 
         if (length < -1 || length > limits.MaxArrayElements)
@@ -105,15 +106,15 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
 
     private DecodeStatus? ReadBulkHeader(ref SequenceReader<byte> reader, ref RedisRequest? request, ref string? error)
     {
-        if (!TryReadHeader(ref reader, out var prefix, out var length, ref error))
-        {
-            return error is null ? DecodeStatus.NeedMoreData : DecodeStatus.ProtocolError;
-        }
-
-        if (prefix != (byte)'$')
+        if (reader.TryPeek(out var prefix) && prefix != (byte)'$')
         {
             error = $"expected a bulk string in the request array, got a line starting with '{(char)prefix}'";
             return DecodeStatus.ProtocolError;
+        }
+
+        if (!TryReadHeader(ref reader, out var length, ref error))
+        {
+            return error is null ? DecodeStatus.NeedMoreData : DecodeStatus.ProtocolError;
         }
 
         if (length == -1)
@@ -207,9 +208,8 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
     }
 
     /// <summary>Reads a type byte and a decimal length terminated by CRLF; sets <paramref name="error"/> when the line is malformed.</summary>
-    private static bool TryReadHeader(ref SequenceReader<byte> reader, out byte prefix, out long length, ref string? error)
+    private static bool TryReadHeader(ref SequenceReader<byte> reader, out long length, ref string? error)
     {
-        prefix = 0;
         length = 0;
         var window = reader.UnreadSequence;
         if (window.Length > MaxHeaderLine)
@@ -239,7 +239,6 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
             return false;
         }
 
-        prefix = line[0];
         reader.Advance(lineLength + 1);
         return true;
     }
