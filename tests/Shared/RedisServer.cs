@@ -28,7 +28,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts redis-server (it must be on PATH; tests/run.sh installs it) and waits until it answers PING.</summary>
+    /// <summary>Starts redis-server (it must be on PATH; tests/run.sh installs it) and waits until it replies to PING.</summary>
     public static async Task<RedisServer> StartAsync()
     {
         var folder = Directory.CreateTempSubdirectory("redis-test-").FullName;
@@ -97,7 +97,7 @@ public sealed class RedisServer : IAsyncDisposable
         return await ReadReplyTextAsync(stream);
     }
 
-    /// <summary>Suspends the server (SIGSTOP): connections stay open but nothing is answered until <see cref="ResumeAsync"/>.</summary>
+    /// <summary>Suspends the server (SIGSTOP): connections stay open but no command gets a reply until <see cref="ResumeAsync"/>.</summary>
     public Task PauseAsync() => SignalAsync("-STOP");
 
     /// <summary>Resumes a server suspended by <see cref="PauseAsync"/> (SIGCONT).</summary>

@@ -10,7 +10,7 @@ namespace Agent.Redis;
 /// <summary>
 /// Serves one client connection: a read loop decodes and dispatches requests in order, a write loop
 /// sends each reply as soon as it and every earlier reply are ready, so replies keep request order
-/// whatever upstream answers first. The bounded reply queue stops the read loop when a client
+/// whichever upstream replies first. The bounded reply queue stops the read loop when a client
 /// pipelines faster than upstreams answer.
 /// </summary>
 internal sealed class DownstreamSession(
@@ -97,7 +97,7 @@ internal sealed class DownstreamSession(
         return status;
     }
 
-    /// <summary>Dispatches decoded requests in order; false once a QUIT asks to close the connection.</summary>
+    /// <summary>Dispatches decoded requests in order. Returns false after a QUIT, which closes the connection.</summary>
     private async Task<bool> DispatchAsync(List<RedisRequest> requests)
     {
         try

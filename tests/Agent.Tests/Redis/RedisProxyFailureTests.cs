@@ -16,7 +16,7 @@ public class RedisProxyFailureTests
     [InlineData("*1\r\n$9223372036854775807\r\n", "invalid bulk string length 9223372036854775807, the limit is 1048576")]
     [InlineData("*2\r\n$3\r\nSET\r\n$1048577\r\n", "invalid bulk string length 1048577, the limit is 1048576")]
     [InlineData("*2000000000\r\n", "invalid array length 2000000000, the limit is 1048576")]
-    public async Task MalformedRequest_ProtocolErrorClosesOnlyThatConnection(string input, string reason)
+    public async Task MalformedRequest_ProtocolError_ClosesOnlyOffender(string input, string reason)
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();
@@ -42,7 +42,7 @@ public class RedisProxyFailureTests
     }
 
     [Fact]
-    public async Task ClientDisconnect_MidPipeline_ProxyAndUpstreamKeepServing()
+    public async Task ClientDisconnect_MidPipeline_OthersServed()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();
@@ -66,7 +66,7 @@ public class RedisProxyFailureTests
     }
 
     [Fact]
-    public async Task StalledUpstream_OpTimeout_ReturnsUpstreamFailureAndRecordsTimeout()
+    public async Task StalledUpstream_OpTimeout_UpstreamFailure()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var backup = await RedisServer.StartAsync();
@@ -100,7 +100,7 @@ public class RedisProxyFailureTests
     }
 
     [Fact]
-    public async Task KilledUpstream_ReturnsUpstreamFailureThenNextHostServes()
+    public async Task KilledUpstream_FailsThenNextHostServes()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var backup = await RedisServer.StartAsync();
@@ -124,7 +124,7 @@ public class RedisProxyFailureTests
     }
 
     [Fact]
-    public async Task UpstreamRestarted_AfterFailure_ReconnectsOnNextRequest()
+    public async Task UpstreamRestarted_NextRequest_Reconnects()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();

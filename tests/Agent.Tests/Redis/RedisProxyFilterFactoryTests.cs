@@ -40,7 +40,7 @@ public class RedisProxyFilterFactoryTests
     }
 
     [Fact]
-    public void Create_DuplicatePrefixAndMissingClusters_RejectsEach()
+    public void Create_DuplicatePrefix_RejectsEach()
     {
         var config = RedisProxyConfigs.WithSettings();
         config.PrefixRoutes = new RedisProxyProto.Types.PrefixRoutes { CaseInsensitive = true };
@@ -65,7 +65,7 @@ public class RedisProxyFilterFactoryTests
     }
 
     [Fact]
-    public async Task AddRedisProxy_Registered_ResolvesFactoryForRedisProxyType()
+    public async Task AddRedisProxy_Resolved_FactoryForRedisProxy()
     {
         var services = new ServiceCollection().AddRedisProxy(options => options.MaxBulkStringBytes = 4096);
         await using var provider = services.BuildServiceProvider();

@@ -10,7 +10,7 @@ namespace Agent.Tests.Redis;
 public class RedisProxyFilterTests
 {
     [Fact]
-    public async Task SetGet_RoundTrip_ReturnsStoredValueAndCountsCommands()
+    public async Task SetGet_RoundTrip_StoresAndCounts()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();
@@ -32,7 +32,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task Set_ValueLargerThanTransportBuffer_RoundTrips()
+    public async Task Set_ValueOverTransportBuffer_RoundTrips()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();
@@ -50,7 +50,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task Pipeline_MixedUpstreamsAndLocalErrors_RepliesInRequestOrder()
+    public async Task Pipeline_MixedUpstreams_RepliesInOrder()
     {
         await using var first = await RedisServer.StartAsync();
         await using var second = await RedisServer.StartAsync();
@@ -90,7 +90,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task PrefixRoutes_CaseInsensitiveLongestPrefixRemovePrefix_StoresKeyOnRouteCluster()
+    public async Task PrefixRoutes_CaseInsensitiveRemovePrefix_RoutesKeys()
     {
         await using var users = await RedisServer.StartAsync();
         await using var admins = await RedisServer.StartAsync();
@@ -118,7 +118,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task MultiKeyCommands_TwoHosts_SplitPerKeyAndCombine()
+    public async Task MultiKeyCommands_TwoHosts_SplitAndCombine()
     {
         await using var left = await RedisServer.StartAsync();
         await using var right = await RedisServer.StartAsync();
@@ -148,7 +148,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task MultiKeyCommands_WrongArgumentsOrFailedFragment_ReturnEnvoyErrors()
+    public async Task MultiKeyCommands_BadArguments_EnvoyErrors()
     {
         await using var redis = await RedisServer.StartAsync();
         var clusters = new StaticClusterManager();
@@ -172,7 +172,7 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
-    public async Task LocalCommands_PingEchoTimeQuit_AnsweredWithoutUpstream()
+    public async Task LocalCommands_NoUpstream_RepliedLocally()
     {
         var clusters = new StaticClusterManager();
         await using var proxy = await RedisProxyHost.StartAsync(RedisProxyConfigs.CatchAll("primary"), clusters);
@@ -199,7 +199,7 @@ public class RedisProxyFilterTests
     [InlineData("keys", "*")]
     [InlineData("MULTI", "x")]
     [InlineData("FLUSHALL", "ASYNC")]
-    public async Task UnsupportedCommand_ReturnsEnvoyErrorAndKeepsConnection(string command, string argument)
+    public async Task UnsupportedCommand_EnvoyError_KeepsConnection(string command, string argument)
     {
         var clusters = new StaticClusterManager();
         await using var proxy = await RedisProxyHost.StartAsync(RedisProxyConfigs.CatchAll("primary"), clusters);

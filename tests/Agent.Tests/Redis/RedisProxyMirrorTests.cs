@@ -5,7 +5,7 @@ namespace Agent.Tests.Redis;
 public class RedisProxyMirrorTests
 {
     [Fact]
-    public async Task Mirror_ExcludeReadCommands_WritesReachBothServersReadsOnlyPrimary()
+    public async Task Mirror_ExcludeReads_OnlyWritesMirrored()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var mirror = await RedisServer.StartAsync();
@@ -34,7 +34,7 @@ public class RedisProxyMirrorTests
     }
 
     [Fact]
-    public async Task Mirror_AllCommands_ReadsMirroredToo()
+    public async Task Mirror_AllCommands_ReadsMirrored()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var mirror = await RedisServer.StartAsync();
@@ -75,7 +75,7 @@ public class RedisProxyMirrorTests
     }
 
     [Fact]
-    public async Task Mirror_MirrorServerStopped_ClientRepliesUnaffected()
+    public async Task Mirror_MirrorStopped_ClientUnaffected()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var mirror = await RedisServer.StartAsync();
@@ -104,7 +104,7 @@ public class RedisProxyMirrorTests
     }
 
     [Fact]
-    public async Task Mirror_MirrorStalledPastQueueCapacity_DropsCopiesNotClientReplies()
+    public async Task Mirror_StalledPastCapacity_DropsCopies()
     {
         await using var primary = await RedisServer.StartAsync();
         await using var mirror = await RedisServer.StartAsync();

@@ -8,7 +8,7 @@ namespace Agent.Tests.Redis;
 public class RespRequestDecoderTests
 {
     [Fact]
-    public void Decode_PipelineFedOneByteAtATime_ReturnsEveryRequest()
+    public void Decode_OneByteAtATime_ReturnsEveryRequest()
     {
         var decoder = new RespRequestDecoder(new RedisProxyOptions());
         var bytes = Encoding.ASCII.GetBytes("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$0\r\n\r\n");
@@ -46,7 +46,7 @@ public class RespRequestDecoderTests
     [InlineData("*1001\r\n", "invalid array length 1001, the limit is 1000")]
     [InlineData("*1\r\n$3\r\nGETxx", "not terminated by CRLF")]
     [InlineData("*100000000000000000000000000000000000", "header line too long")]
-    public void Decode_MalformedInput_ReturnsProtocolErrorWithReason(string input, string reason)
+    public void Decode_MalformedInput_ProtocolError(string input, string reason)
     {
         var decoder = new RespRequestDecoder(new RedisProxyOptions { MaxBulkStringBytes = 1024, MaxArrayElements = 1000 });
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(input)));
@@ -74,7 +74,7 @@ public class RespRequestDecoderTests
     [InlineData("*-1\r\n")]
     [InlineData("*0\r\n")]
     [InlineData("*2\r\n$3\r\nGET\r\n$-1\r\n")]
-    public void Decode_NullOrEmptyCommand_ReturnsInvalidRequest(string input)
+    public void Decode_NullOrEmptyCommand_InvalidRequest(string input)
     {
         var decoder = new RespRequestDecoder(new RedisProxyOptions());
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(input)));
@@ -86,7 +86,7 @@ public class RespRequestDecoderTests
     }
 
     [Fact]
-    public void Decode_LargeDeclaredLengthPartlySent_HoldsOnlyReceivedBytes()
+    public void Decode_HugeDeclaredLength_AllocatesLittle()
     {
         var decoder = new RespRequestDecoder(new RedisProxyOptions());
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>("*2\r\n$3\r\nSET\r\n$500000000\r\nabc"u8.ToArray()));

@@ -4,7 +4,7 @@ using System.Buffers.Text;
 namespace Agent.Redis.Protocol;
 
 /// <summary>A client command: an array of bulk strings, <c>Args[0]</c> being the command name.</summary>
-/// <param name="IsInvalid">True for a null or empty array or a null element, which Envoy answers with "invalid request" and keeps the connection.</param>
+/// <param name="IsInvalid">True for a null or empty array or a null element, which Envoy rejects with "invalid request" while keeping the connection open.</param>
 internal sealed record RedisRequest(byte[][] Args, bool IsInvalid);
 
 internal enum DecodeStatus
@@ -16,9 +16,10 @@ internal enum DecodeStatus
 
 /// <summary>
 /// Decodes client requests incrementally, consuming every byte it is given. A bulk string is copied
-/// into its argument as it arrives, so the transport's input pipe never has to hold a whole request:
-/// Kestrel pauses a socket's input once about 1 MiB sits unconsumed, and a decoder that waited for
-/// complete requests would stall on any larger one. One instance per connection.
+/// into its argument as it arrives, so the transport's input pipe never has to hold a whole request.
+/// That matters because Kestrel's socket transport stops reading once its input pipe holds 1 MiB
+/// (SocketTransportOptions.MaxReadBufferSize), so waiting for whole requests would stall on larger ones.
+/// One instance per connection.
 /// </summary>
 internal sealed class RespRequestDecoder(RedisProxyOptions limits)
 {
