@@ -138,7 +138,7 @@ internal sealed class DownstreamSession(
         {
             while (replies.TryRead(out var item))
             {
-                var value = await item.Reply;
+                var value = await AwaitReplyAsync(item.Reply);
                 if (item.IsRequest)
                 {
                     stats.DownstreamRequestsActive.Decrement();
@@ -147,6 +147,23 @@ internal sealed class DownstreamSession(
                 // After the client is gone the loop keeps draining, so the read loop never blocks on a full queue.
                 open = open && await TryWriteAsync(output, value, flush: !NextReplyIsReady(replies));
             }
+        }
+    }
+
+    /// <summary>
+    /// Returns the reply, or "upstream failure" if its task faulted. Reply tasks are built not to
+    /// fault, but a fault here would stop the write loop and leave the read loop blocked on a full queue.
+    /// </summary>
+    private async Task<RespValue> AwaitReplyAsync(Task<RespValue> reply)
+    {
+        try
+        {
+            return await reply;
+        }
+        catch (Exception exception)
+        {
+            logger.ReplyFailed(listener, exception);
+            return RespValue.ProxyError(ProxyErrors.UpstreamFailure);
         }
     }
 

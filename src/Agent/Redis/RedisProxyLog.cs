@@ -25,4 +25,8 @@ internal static partial class RedisProxyLog
     [LoggerMessage(EventId = 4006, EventName = "RedisMirrorDropped", Level = LogLevel.Warning,
         Message = "Listener {Listener}: mirror cluster {Cluster} is behind, dropped {Dropped} mirrored request(s) so far")]
     public static partial void MirrorDropped(this ILogger logger, string listener, string cluster, long dropped);
+
+    [LoggerMessage(EventId = 4007, EventName = "RedisReplyFailed", Level = LogLevel.Error,
+        Message = "Listener {Listener}: building a reply failed; the client gets \"upstream failure\"")]
+    public static partial void ReplyFailed(this ILogger logger, string listener, Exception exception);
 }

@@ -172,6 +172,28 @@ public class RedisProxyFilterTests
     }
 
     [Fact]
+    public async Task Eval_FirstKey_RoutesByThatKey()
+    {
+        await using var first = await RedisServer.StartAsync();
+        await using var second = await RedisServer.StartAsync();
+        var clusters = new StaticClusterManager();
+        clusters.Add("first", [first.Port]);
+        clusters.Add("second", [second.Port]);
+        var config = RedisProxyConfigs.WithSettings();
+        config.PrefixRoutes = new RedisProxyProto.Types.PrefixRoutes { CatchAllRoute = new RouteProto { Cluster = "first" } };
+        config.PrefixRoutes.Routes.Add(new RouteProto { Prefix = "b:", Cluster = "second" });
+        await using var proxy = await RedisProxyHost.StartAsync(config, clusters);
+        await using var client = await proxy.ConnectAsync();
+
+        var eval = await client.CommandAsync("EVAL", "return redis.call('SET', KEYS[1], ARGV[1])", "1", "b:k", "scripted");
+
+        Assert.Equal("OK", eval.ToString());
+        Assert.Equal("scripted", await second.CommandAsync("GET", "b:k"));
+        Assert.Equal(":0", await first.CommandAsync("DBSIZE"));
+        Assert.Equal(1, proxy.Counter("redis.redis.command.eval.success"));
+    }
+
+    [Fact]
     public async Task LocalCommands_NoUpstream_RepliedLocally()
     {
         var clusters = new StaticClusterManager();
