@@ -9,15 +9,16 @@ namespace Agent.Redis.Upstream;
 internal readonly record struct UpstreamCall(Task<RespValue> Reply, bool HostFound);
 
 /// <summary>
-/// A filter's upstream connections, one per host. Each command picks its host through the cluster
-/// (priority, health, ejection, load balancing) with a hash of its key.
+/// A filter's upstream connections, one per cluster and host as Envoy keeps one pool per cluster.
+/// Each command picks its host through the cluster (priority, health, ejection, load balancing)
+/// with a hash of its key.
 /// </summary>
 internal sealed class UpstreamPool(IClusterManager clusters, TimeSpan opTimeout, bool enableHashtagging, TimeProvider time, ILogger logger, long maxBulkBytes)
 {
     private static readonly Task<RespValue> NoUpstreamHost = Task.FromResult(RespValue.ProxyError(ProxyErrors.NoUpstreamHost));
     private static readonly Task<RespValue> UpstreamFailure = Task.FromResult(RespValue.ProxyError(ProxyErrors.UpstreamFailure));
 
-    private readonly ConcurrentDictionary<IUpstreamHost, UpstreamConnection> _connections = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<(string Cluster, IUpstreamHost Host), UpstreamConnection> _connections = new();
     private readonly Lock _openLock = new();
 
     public UpstreamCall Send(string clusterName, byte[] key, IReadOnlyList<byte[]> command)
@@ -55,18 +56,19 @@ internal sealed class UpstreamPool(IClusterManager clusters, TimeSpan opTimeout,
 
     private UpstreamConnection GetConnection(IUpstreamHost host, IUpstreamCluster cluster)
     {
-        if (_connections.TryGetValue(host, out var connection) && !connection.IsClosed)
+        var key = (cluster.Name, host);
+        if (_connections.TryGetValue(key, out var connection) && !connection.IsClosed)
         {
             return connection;
         }
 
         lock (_openLock)
         {
-            if (!_connections.TryGetValue(host, out connection) || connection.IsClosed)
+            if (!_connections.TryGetValue(key, out connection) || connection.IsClosed)
             {
                 // TODO(redis): connections to hosts that leave the cluster stay open until they fail or the filter is disposed.
                 connection = UpstreamConnection.Open(host, cluster, opTimeout, time, logger, maxBulkBytes);
-                _connections[host] = connection;
+                _connections[key] = connection;
             }
 
             return connection;
