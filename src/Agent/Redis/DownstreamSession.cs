@@ -11,7 +11,7 @@ namespace Agent.Redis;
 /// Serves one client connection: a read loop decodes and dispatches requests in order, a write loop
 /// sends each reply as soon as it and every earlier reply are ready, so replies keep request order
 /// whichever upstream replies first. The bounded reply queue stops the read loop when a client
-/// pipelines faster than upstreams answer.
+/// pipelines faster than upstreams reply.
 /// </summary>
 internal sealed class DownstreamSession(
     ConnectionContext connection, CommandSplitter splitter, RedisProxyStats stats, RedisProxyOptions options, ILogger logger, string listener)

@@ -65,7 +65,7 @@ public class RedisProxyFilterTests
         await using var proxy = await RedisProxyHost.StartAsync(config, clusters);
         await using var client = await proxy.ConnectAsync();
 
-        // One write carries every request, so they arrive in one read and are dispatched together.
+        // One write carries every request, so most of them arrive in one read and are dispatched before any reply is sent.
         var batch = new List<byte>();
         var expected = new List<string>();
         for (var i = 0; i < 100; i++)
