@@ -1,6 +1,8 @@
 using Agent.Clusters;
 using Agent.Redis;
 using Tests.Shared;
+using RedisProxyProto = Envoy.Extensions.Filters.Network.RedisProxy.V3.RedisProxy;
+using RouteProto = Envoy.Extensions.Filters.Network.RedisProxy.V3.RedisProxy.Types.PrefixRoutes.Types.Route;
 
 namespace Agent.Tests.Redis;
 
@@ -97,6 +99,37 @@ public class RedisProxyFailureTests
         Assert.Equal("OK", (await client.CommandAsync("SET", "k", "on-backup")).ToString());
         Assert.Equal("on-backup", await backup.CommandAsync("GET", "k"));
         Assert.Equal("v", await primary.CommandAsync("GET", "k"));
+    }
+
+    [Fact]
+    public async Task StalledUpstream_OtherCluster_Unaffected()
+    {
+        await using var stalled = await RedisServer.StartAsync();
+        await using var healthy = await RedisServer.StartAsync();
+        var clusters = new StaticClusterManager();
+        clusters.Add("stalled", [stalled.Port]);
+        clusters.Add("healthy", [healthy.Port]);
+        var config = RedisProxyConfigs.WithSettings(TimeSpan.FromMilliseconds(300));
+        config.PrefixRoutes = new RedisProxyProto.Types.PrefixRoutes { CatchAllRoute = new RouteProto { Cluster = "healthy" } };
+        config.PrefixRoutes.Routes.Add(new RouteProto { Prefix = "s:", Cluster = "stalled" });
+        await using var proxy = await RedisProxyHost.StartAsync(config, clusters);
+        await using var client = await proxy.ConnectAsync();
+
+        await stalled.PauseAsync();
+        try
+        {
+            await client.SendRawAsync([.. RespTestClient.Encode("SET", "s:k", "1"), .. RespTestClient.Encode("SET", "h:k", "2")]);
+            var onStalled = await client.ReadReplyAsync();
+            var onHealthy = await client.ReadReplyAsync();
+
+            Assert.Equal("-upstream failure", onStalled.ToString());
+            Assert.Equal("OK", onHealthy.ToString());
+            Assert.Equal("2", await healthy.CommandAsync("GET", "h:k"));
+        }
+        finally
+        {
+            await stalled.ResumeAsync();
+        }
     }
 
     [Fact]
