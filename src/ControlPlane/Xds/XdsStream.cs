@@ -53,7 +53,8 @@ internal sealed class XdsStream
     /// </summary>
     public async Task RunAsync(ServerCallContext context)
     {
-        var cancellationToken = context.CancellationToken;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _handler.Stopping);
+        var cancellationToken = linked.Token;
         try
         {
             if (await _requests.MoveNext(cancellationToken))
@@ -65,6 +66,11 @@ internal sealed class XdsStream
         catch (Exception exception) when (IsClientGone(exception, cancellationToken))
         {
             XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
+            if (_handler.Stopping.IsCancellationRequested)
+            {
+                // Envoy treats UNAVAILABLE as a reason to reconnect with backoff.
+                throw new RpcException(new Status(StatusCode.Unavailable, "the control plane is shutting down"));
+            }
         }
     }
 

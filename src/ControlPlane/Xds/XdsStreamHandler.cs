@@ -13,6 +13,7 @@ internal sealed class XdsStreamHandler(
     NodeRegistry registry,
     XdsMetrics metrics,
     TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime,
     ILogger<XdsStream> logger)
 {
     public SnapshotCache Cache { get; } = cache;
@@ -24,6 +25,9 @@ internal sealed class XdsStreamHandler(
     public TimeProvider TimeProvider { get; } = timeProvider;
 
     public ILogger Logger { get; } = logger;
+
+    /// <summary>Fires when the host starts to stop, so that open streams end instead of holding up shutdown.</summary>
+    public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
 
     /// <summary>Serves one state-of-the-world stream; <paramref name="serviceTypeUrl"/> is null on ADS.</summary>
     public Task RunStreamAsync(

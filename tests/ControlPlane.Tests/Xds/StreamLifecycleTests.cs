@@ -1,3 +1,4 @@
+using Grpc.Core;
 using ControlPlane.Snapshots;
 using ControlPlane.Xds;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,25 @@ public sealed class StreamLifecycleTests(ITestOutputHelper output)
     // The loop lets the server finish the streams it owes now and then, so the number of streams it
     // is still unwinding stays bounded however fast the client loops.
     private const int IdleEvery = 50;
+
+    [Fact]
+    public async Task StreamAggregatedResources_ServerStops_StreamEndsUnavailable()
+    {
+        var server = await XdsTestServer.StartAsync();
+        Publish(server.Cache, 1, clusters: [EdsCluster("web")]);
+        using var client = server.OpenAds();
+        await client.SubscribeAsync(TypeUrls.Cluster);
+        await client.ReadAsync();
+
+        // Without ending its streams, the host would wait out its 30 s shutdown timeout and then abort them.
+        var stopping = server.Server.DisposeAsync().AsTask();
+        var error = await Assert.ThrowsAsync<RpcException>(client.ReadAsync);
+        await stopping.WaitAsync(XdsTestClient.Timeout);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("shutting down", error.Status.Detail);
+        server.Channel.Dispose();
+    }
 
     [Fact]
     public async Task StreamAggregatedResources_ManyReconnects_LeaveNothingBehind()
