@@ -47,16 +47,25 @@ internal sealed class AdminServer(
         app.MapGet("/clusters", () => Results.Text(ClustersText.Format(clusters.Clusters)));
         app.MapGet("/config_dump", () => Results.Text(
             ConfigDump.Build(clusters, listeners, routes, status).ToJsonString(new() { WriteIndented = true }), "application/json"));
-        app.MapGet("/stats", (string? filter) => Results.Text(FormatStats(filter)));
+        app.MapGet("/stats", (string? filter) => FormatStats(filter));
         app.MapGet("/stats/prometheus", () => Results.Text(PrometheusFormatter.Format(stats), "text/plain; version=0.0.4"));
         app.MapGet("/", () => Results.Content(StatusPage.Render(clusters.Clusters, listeners.Listeners, IsReady), "text/html"));
     }
 
     private bool IsReady => status.InitialFetch.IsCompleted;
 
-    private string FormatStats(string? filter)
+    private IResult FormatStats(string? filter)
     {
-        var regex = string.IsNullOrEmpty(filter) ? null : new Regex(filter, RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+        Regex? regex = null;
+        try
+        {
+            regex = string.IsNullOrEmpty(filter) ? null : new Regex(filter, RegexOptions.NonBacktracking);
+        }
+        catch (ArgumentException e)
+        {
+            return Results.Text($"invalid filter regex '{filter}': {e.Message}\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+
         var lines = stats.Counters.Select(c => (c.Key, c.Value.Value))
             .Concat(stats.Gauges.Select(g => (g.Key, g.Value.Value)))
             .Where(s => regex?.IsMatch(s.Key) ?? true)
@@ -67,7 +76,7 @@ internal sealed class AdminServer(
             text.Append(name).Append(": ").Append(value).Append('\n');
         }
 
-        return text.ToString();
+        return Results.Text(text.ToString());
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

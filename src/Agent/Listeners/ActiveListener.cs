@@ -15,8 +15,8 @@ internal enum ListenerState
 
 /// <summary>
 /// One listener at one version: binds its address with Kestrel's socket transport and hands each
-/// accepted connection to its terminal network filter. Draining stops accepting, tells the filter,
-/// and lets connections finish until the drain time is over.
+/// accepted connection to its terminal network filter. Draining stops accepting, cancels the filter's
+/// draining token and lets connections finish until the drain time is over.
 /// </summary>
 internal sealed class ActiveListener : IAsyncDisposable
 {

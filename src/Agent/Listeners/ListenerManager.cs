@@ -9,9 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Agent.Listeners;
 
 /// <summary>
-/// Holds the listeners received over LDS. A new or changed listener is built first (an unknown
-/// filter or bad config rejects the whole update); it warms until its filter is ready, then takes
-/// over the address and the listener it replaces drains.
+/// Keeps the listeners received over LDS. A new or changed listener is built first, and an unknown
+/// filter or invalid config rejects the whole update. It warms until its filter is ready, then
+/// takes over the address while the listener it replaces drains.
 /// </summary>
 internal sealed class ListenerManager : IAsyncDisposable
 {

@@ -1,9 +1,9 @@
 namespace Agent.Xds;
 
 /// <summary>
-/// Jittered exponential backoff between ADS reconnect attempts: the ceiling starts at 0.5 s and
-/// doubles on every failed attempt up to 30 s, and each delay is drawn uniformly from
-/// [ceiling / 2, ceiling] so that many agents do not reconnect in step. A response on the stream
+/// Jittered exponential backoff between ADS reconnect attempts. The ceiling starts at 0.5 s and
+/// doubles on every failed attempt up to 30 s. Each delay is drawn uniformly from
+/// [ceiling / 2, ceiling], so many agents do not reconnect in step. A response on the stream
 /// resets it.
 /// </summary>
 internal sealed class ReconnectBackoff(Random? random = null)

@@ -29,6 +29,81 @@ public sealed class ActiveHealthCheckerTests
         return settings!;
     }
 
+    private static async Task<UpstreamCluster> CheckedClusterAsync(HealthCheck check, int port)
+    {
+        check.Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5));
+        check.Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        check.UnhealthyThreshold = 1;
+        check.HealthyThreshold = 1;
+        var proto = EdsCluster("cache");
+        proto.HealthChecks.Add(check);
+        var errors = new List<string>();
+        var settings = ClusterSettings.From(proto, errors);
+        Assert.Empty(errors);
+        var cluster = new UpstreamCluster(settings!, new StatsStore(), new FakeTimeProvider(), NullLoggerFactory.Instance, "v1");
+        cluster.UpdateEndpoints(EndpointAssignment.From(Endpoints("cache", (port, 0)), "", [])!);
+        await Task.CompletedTask;
+        return cluster;
+    }
+
+    private static HealthCheck RedisCheck(string? key)
+    {
+        var redis = new Envoy.Extensions.HealthCheckers.Redis.V3.Redis { Key = key ?? "" };
+        return new HealthCheck
+        {
+            CustomHealthCheck = new HealthCheck.Types.CustomHealthCheck { Name = "envoy.health_checkers.redis", TypedConfig = Any.Pack(redis) },
+        };
+    }
+
+    [Fact]
+    public async Task RunOnce_RedisPing_HealthyThenUnhealthyWhenStopped()
+    {
+        var redis = await RedisServer.StartAsync();
+        await using var cluster = await CheckedClusterAsync(RedisCheck(null), redis.Port);
+        var host = cluster.Hosts!.All.Single();
+
+        await cluster.HealthCheckers.Single().RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+
+        await redis.DisposeAsync();
+        await cluster.HealthCheckers.Single().RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(host.IsHealthy);
+    }
+
+    [Fact]
+    public async Task RunOnce_RedisMaintenanceKeySet_MarksUnhealthy()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await CheckedClusterAsync(RedisCheck("maintenance"), redis.Port);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+
+        Assert.Equal("+OK\r\n", await redis.CommandAsync("SET", "maintenance", "1"));
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(host.IsHealthy);
+    }
+
+    [Fact]
+    public async Task RunOnce_TcpConnectOnly_FollowsListenerState()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        await using var cluster = await CheckedClusterAsync(new HealthCheck { TcpHealthCheck = new HealthCheck.Types.TcpHealthCheck() }, port);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+
+        listener.Stop();
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(host.IsHealthy);
+    }
+
     [Fact]
     public async Task RunOnce_BackendFailsThenRecovers_MarksUnhealthyThenHealthy()
     {

@@ -62,6 +62,47 @@ public sealed class TcpProxyTests
         Assert.Equal(1, agent.Get<Agent.Stats.StatsStore>().Counter("cluster.dead.upstream_cx_connect_fail").Value);
     }
 
+    [Fact]
+    public async Task Listener_ReplacedOnSameAddress_KeepsEstablishedConnection()
+    {
+        using var echo = new TcpListener(IPAddress.Loopback, 0);
+        echo.Start();
+        var echoPort = ((IPEndPoint)echo.LocalEndpoint).Port;
+        var echoTasks = new[] { EchoOnceAsync(echo), EchoOnceAsync(echo) };
+        await using var server = await TestAdsServer.StartAsync();
+        await using var agent = await AgentRunner.StartAsync(server.Port);
+        var listenerPort = LoopbackPorts.GetFree();
+        server.PublishClusters("c1", EdsCluster("echo"));
+        server.PublishEndpoints("e1", Endpoints("echo", (echoPort, 0)));
+        server.PublishListeners("l1", TcpListener("tcp_listener", listenerPort, "echo"));
+        await server.WaitForAckAsync(Types.Listener, "l1");
+        await AgentRunner.WaitUntilAsync(() => agent.Clusters.AllWarm, "the cluster is warm");
+        using var established = new TcpClient();
+        await established.ConnectAsync(IPAddress.Loopback, listenerPort).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("one", await RoundTripAsync(established, "one"));
+
+        server.PublishListeners("l2", TcpListener("tcp_listener", listenerPort, "echo", statPrefix: "replaced"));
+        await server.WaitForAckAsync(Types.Listener, "l2");
+        using var fresh = new TcpClient();
+        await fresh.ConnectAsync(IPAddress.Loopback, listenerPort).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("two", await RoundTripAsync(established, "two"));
+        Assert.Equal("three", await RoundTripAsync(fresh, "three"));
+        Assert.Equal("l2", Assert.Single(agent.Listeners.Listeners, l => l.State == Agent.Listeners.ListenerState.Active).Version);
+        established.Close();
+        fresh.Close();
+        await Task.WhenAll(echoTasks).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<string> RoundTripAsync(TcpClient client, string text)
+    {
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+        var buffer = new byte[64];
+        var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
     private static async Task EchoOnceAsync(TcpListener listener)
     {
         using var socket = await listener.AcceptSocketAsync();

@@ -7,7 +7,7 @@ using Tests.Shared;
 
 namespace Agent.Tests.Support;
 
-/// <summary>A real HTTP backend on loopback: answers its name, records request headers, and serves GET /healthz.</summary>
+/// <summary>A real HTTP backend on loopback: returns its name, records request headers, and serves GET /healthz.</summary>
 internal sealed class HttpBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -26,7 +26,7 @@ internal sealed class HttpBackend : IAsyncDisposable
     /// <summary>The status every request other than /healthz gets.</summary>
     public int StatusCode { get; set; } = 200;
 
-    /// <summary>Whether /healthz answers 200 (true) or 503.</summary>
+    /// <summary>Whether /healthz returns 200 (true) or 503.</summary>
     public bool Healthy { get; set; } = true;
 
     public ConcurrentQueue<IHeaderDictionary> Requests { get; } = new();

@@ -18,7 +18,7 @@ namespace Agent.Tests.Support;
 
 /// <summary>
 /// A small state-of-the-world ADS server on loopback for driving the agent's ADS client: it keeps
-/// one version of each type, answers every subscription change with the resources requested and
+/// one version of each type, responds to every subscription change with the resources requested and
 /// records every request the agent sends (ACKs and NACKs included).
 /// </summary>
 internal sealed class TestAdsServer : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase, IAsyncDisposable
@@ -212,7 +212,7 @@ internal sealed class TestAdsServer : AggregatedDiscoveryService.AggregatedDisco
         private readonly SemaphoreSlim _writeLock = new(1, 1);
         private readonly Dictionary<string, HashSet<string>> _subscriptions = [];
 
-        /// <summary>Records the request's names; true when the server should answer it (a new or changed subscription).</summary>
+        /// <summary>Records the request's names; true when the server should respond to it (a new or changed subscription).</summary>
         public bool Subscribe(DiscoveryRequest request)
         {
             lock (_subscriptions)

@@ -60,8 +60,8 @@ internal static class TestResources
         return WithFilter(name, port, "envoy.filters.network.http_connection_manager", Any.Pack(manager));
     }
 
-    public static Listener TcpListener(string name, int port, string cluster) =>
-        WithFilter(name, port, "envoy.filters.network.tcp_proxy", Any.Pack(new TcpProxyConfig { StatPrefix = "tcp_test", Cluster = cluster }));
+    public static Listener TcpListener(string name, int port, string cluster, string statPrefix = "tcp_test") =>
+        WithFilter(name, port, "envoy.filters.network.tcp_proxy", Any.Pack(new TcpProxyConfig { StatPrefix = statPrefix, Cluster = cluster }));
 
     public static Listener WithFilter(string name, int port, string filterName, Any typedConfig)
     {

@@ -6,9 +6,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Agent.Listeners.Http;
 
 /// <summary>
-/// Rewrites one proxied request and its response: keeps the client's Host unless the route
-/// rewrites it, appends the client address to X-Forwarded-For and sets X-Real-IP (what nginx
-/// and HAProxy pass to a backend), and holds back a response the retry policy will retry.
+/// Rewrites one proxied request and its response. It keeps the client's Host unless the route
+/// rewrites it, appends the client address to X-Forwarded-For and sets X-Real-IP, which is what
+/// nginx and HAProxy pass to a backend. A response that the retry policy will retry is not sent.
 /// </summary>
 internal sealed class ProxyTransformer(
     UpstreamHost host,

@@ -7,7 +7,7 @@ namespace Agent.Listeners.Http;
 /// <summary>
 /// One pooled HTTP client per cluster and connect timeout. Its connect callback counts each new
 /// upstream connection on the host the request was sent to (upstream_cx_total, cx_active,
-/// cx_connect_fail) and holds a max_connections slot for as long as the connection lives.
+/// cx_connect_fail) and takes a max_connections slot for as long as the connection lives.
 /// </summary>
 internal sealed class UpstreamHttpClients : IDisposable
 {
