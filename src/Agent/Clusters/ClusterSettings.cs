@@ -50,8 +50,14 @@ internal sealed record ClusterSettings(
         var checks = cluster.HealthChecks
             .Select((h, i) => HealthCheckSettings.From(h, $"{field}.health_checks[{i}]", errors))
             .OfType<HealthCheckSettings>().ToList();
+        var resolve = cluster.Type switch
+        {
+            Cluster.Types.DiscoveryType.StrictDns => NameResolution.AllAddresses,
+            Cluster.Types.DiscoveryType.LogicalDns => NameResolution.FirstAddress,
+            _ => NameResolution.None,
+        };
         var staticEndpoints = !usesEds && cluster.LoadAssignment is not null
-            ? EndpointAssignment.From(cluster.LoadAssignment, $"{field}.load_assignment", errors)
+            ? EndpointAssignment.From(cluster.LoadAssignment, $"{field}.load_assignment", errors, resolve)
             : null;
         var ring = cluster.RingHashLbConfig;
         var connectTimeout = cluster.ConnectTimeout?.ToTimeSpan() ?? DefaultConnectTimeout;
@@ -129,6 +135,19 @@ internal sealed record ClusterSettings(
     }
 }
 
+/// <summary>How endpoint addresses that are host names become IP addresses.</summary>
+internal enum NameResolution
+{
+    /// <summary>Addresses must be IP addresses (EDS and STATIC).</summary>
+    None,
+
+    /// <summary>STRICT_DNS: every address the name resolves to is a host.</summary>
+    AllAddresses,
+
+    /// <summary>LOGICAL_DNS: the first address the name resolves to is the host.</summary>
+    FirstAddress,
+}
+
 /// <summary>One endpoint of an assignment.</summary>
 internal sealed record EndpointSpec(IPEndPoint Address, int Priority, int Weight, bool EdsHealthy);
 
@@ -137,7 +156,8 @@ internal sealed record EndpointAssignment(IReadOnlyList<EndpointSpec> Endpoints,
 {
     public static EndpointAssignment Empty { get; } = new([], 140);
 
-    public static EndpointAssignment? From(ClusterLoadAssignment assignment, string field, List<string> errors)
+    public static EndpointAssignment? From(
+        ClusterLoadAssignment assignment, string field, List<string> errors, NameResolution resolve = NameResolution.None)
     {
         var count = errors.Count;
         var endpoints = new List<EndpointSpec>();
@@ -146,11 +166,7 @@ internal sealed record EndpointAssignment(IReadOnlyList<EndpointSpec> Endpoints,
             var locality = assignment.Endpoints[i];
             for (var j = 0; j < locality.LbEndpoints.Count; j++)
             {
-                var spec = ReadEndpoint(locality, locality.LbEndpoints[j], $"{field}.endpoints[{i}].lb_endpoints[{j}]", errors);
-                if (spec is not null)
-                {
-                    endpoints.Add(spec);
-                }
+                endpoints.AddRange(ReadEndpoint(locality, locality.LbEndpoints[j], $"{field}.endpoints[{i}].lb_endpoints[{j}]", errors, resolve));
             }
         }
 
@@ -163,30 +179,53 @@ internal sealed record EndpointAssignment(IReadOnlyList<EndpointSpec> Endpoints,
         return errors.Count > count ? null : new EndpointAssignment(endpoints, factor);
     }
 
-    private static EndpointSpec? ReadEndpoint(LocalityLbEndpoints locality, LbEndpoint lbEndpoint, string field, List<string> errors)
+    private static IEnumerable<EndpointSpec> ReadEndpoint(
+        LocalityLbEndpoints locality, LbEndpoint lbEndpoint, string field, List<string> errors, NameResolution resolve)
     {
         var socket = lbEndpoint.Endpoint?.Address?.SocketAddress;
         if (socket is null)
         {
             errors.Add($"{field}.endpoint.address.socket_address: missing");
-            return null;
-        }
-
-        if (!IPAddress.TryParse(socket.Address, out var ip))
-        {
-            // TODO(clusters): resolve host names for STRICT_DNS and LOGICAL_DNS clusters.
-            errors.Add($"{field}.endpoint.address.socket_address.address: '{socket.Address}' is not an IP address");
-            return null;
+            return [];
         }
 
         if (socket.PortValue is 0 or > 65535)
         {
             errors.Add($"{field}.endpoint.address.socket_address.port_value: {socket.PortValue} is not a port");
-            return null;
+            return [];
         }
 
+        var addresses = Resolve(socket.Address, resolve, $"{field}.endpoint.address.socket_address.address", errors);
         var weight = (int)(lbEndpoint.LoadBalancingWeight ?? 1);
         var healthy = lbEndpoint.HealthStatus is not (HealthStatus.Unhealthy or HealthStatus.Draining or HealthStatus.Timeout);
-        return new EndpointSpec(new IPEndPoint(ip, (int)socket.PortValue), (int)locality.Priority, Math.Max(1, weight), healthy);
+        return addresses.Select(ip =>
+            new EndpointSpec(new IPEndPoint(ip, (int)socket.PortValue), (int)locality.Priority, Math.Max(1, weight), healthy)).ToList();
+    }
+
+    // TODO(clusters): re-resolve STRICT_DNS and LOGICAL_DNS names every dns_refresh_rate; they are
+    // resolved once, when the cluster is applied.
+    private static IReadOnlyList<IPAddress> Resolve(string address, NameResolution resolve, string field, List<string> errors)
+    {
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return [ip];
+        }
+
+        if (resolve == NameResolution.None)
+        {
+            errors.Add($"{field}: '{address}' is not an IP address; use an IP or a STRICT_DNS or LOGICAL_DNS cluster");
+            return [];
+        }
+
+        try
+        {
+            var resolved = Dns.GetHostAddresses(address);
+            return resolve == NameResolution.FirstAddress ? resolved.Take(1).ToList() : resolved;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            errors.Add($"{field}: '{address}' could not be resolved: {e.Message}");
+            return [];
+        }
     }
 }

@@ -76,11 +76,13 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
     {
         var existing = (previousHosts ?? Hosts?.All ?? []).ToDictionary(h => h.AddressText);
         var all = new List<UpstreamHost>();
+        var added = false;
         foreach (var spec in assignment.Endpoints)
         {
             if (!existing.Remove(spec.Address.ToString(), out var host))
             {
                 host = new UpstreamHost(spec.Address, Stats);
+                added = true;
                 if (_healthCheckers.Count > 0)
                 {
                     host.SetFlag(HostHealthFlags.FailedActiveHealthCheck | HostHealthFlags.PendingActiveHealthCheck, true);
@@ -100,6 +102,13 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
         Volatile.Write(ref _hostSet, new HostSet(priorities, all, assignment.OverprovisioningFactor));
         Stats.MembershipChange.Increment();
         Stats.MembershipTotal.Set(all.Count);
+        if (added)
+        {
+            foreach (var checker in _healthCheckers)
+            {
+                checker.CheckSoon();
+            }
+        }
     }
 
     public IUpstreamHost? ChooseHost(ulong? hashKey = null)

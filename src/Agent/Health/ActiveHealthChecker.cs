@@ -22,6 +22,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly HttpClient _http;
     private Task? _loop;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ActiveHealthChecker(
         HealthCheckSettings settings,
@@ -47,6 +48,9 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
 
     public void Start() => _loop = RunAsync(_stopping.Token);
 
+    /// <summary>Runs the next round now instead of at the end of the interval, as Envoy checks a new host at once.</summary>
+    public void CheckSoon() => _wake.TrySetResult();
+
     /// <summary>Checks every host once and applies the results; the loop calls it each interval.</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken = default)
     {
@@ -65,7 +69,13 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             try
             {
                 await RunOnceAsync(cancellationToken);
-                await Task.Delay(_settings.Interval, _time, cancellationToken);
+                var wake = _wake.Task;
+                await Task.WhenAny(Task.Delay(_settings.Interval, _time, cancellationToken), wake);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (wake.IsCompleted)
+                {
+                    _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
