@@ -29,18 +29,22 @@ public static class AgentApp
             return 1;
         }
 
-        using var host = AgentHost.Build(bootstrap, options);
+        var host = AgentHost.Build(bootstrap, options);
         try
         {
             await host.RunAsync();
+            return 0;
         }
         catch (IOException e)
         {
             Console.Error.WriteLine($"agent: cannot start: {e.Message}");
             return 1;
         }
-
-        return 0;
+        finally
+        {
+            // The cluster and listener managers only dispose asynchronously.
+            await ((IAsyncDisposable)host).DisposeAsync();
+        }
     }
 
     internal static (string? Path, AgentOptions Options, string? Error) ParseArguments(string[] args)

@@ -13,14 +13,18 @@ namespace Agent.Admin;
 internal static partial class PrometheusFormatter
 {
     // Envoy's default tag extractors for the stats the agent emits, applied in order.
-    private static readonly (Regex Pattern, string Label)[] Extractors =
+    // RemoveSeparator: the value goes together with the '.' or '_' before it; a response code
+    // class keeps its "_" so that upstream_rq_2xx becomes upstream_rq_xx, as in Envoy.
+    private static readonly (Regex Pattern, string Label, bool RemoveSeparator)[] Extractors =
     [
-        (ClusterName(), "envoy_cluster_name"),
-        (ListenerAddress(), "envoy_listener_address"),
-        (HttpPrefix(), "envoy_http_conn_manager_prefix"),
-        (TcpPrefix(), "envoy_tcp_prefix"),
-        (RedisPrefix(), "envoy_redis_prefix"),
-        (RedisCommand(), "envoy_redis_cmd"),
+        (ClusterName(), "envoy_cluster_name", true),
+        (ListenerAddress(), "envoy_listener_address", true),
+        (HttpPrefix(), "envoy_http_conn_manager_prefix", true),
+        (TcpPrefix(), "envoy_tcp_prefix", true),
+        (RedisPrefix(), "envoy_redis_prefix", true),
+        (RedisCommand(), "envoy_redis_cmd", true),
+        (ResponseCode(), "envoy_response_code", true),
+        (ResponseCodeClass(), "envoy_response_code_class", false),
     ];
 
     public static string Format(StatsStore stats)
@@ -52,7 +56,7 @@ internal static partial class PrometheusFormatter
     {
         var labels = new List<string>();
         var name = statName;
-        foreach (var (pattern, label) in Extractors)
+        foreach (var (pattern, label, removeSeparator) in Extractors)
         {
             var match = pattern.Match(name);
             if (!match.Success)
@@ -62,7 +66,7 @@ internal static partial class PrometheusFormatter
 
             var value = match.Groups["value"];
             labels.Add($"{label}=\"{Escape(value.Value)}\"");
-            name = name.Remove(value.Index - 1, value.Length + 1);
+            name = removeSeparator ? name.Remove(value.Index - 1, value.Length + 1) : name.Remove(value.Index, value.Length);
         }
 
         var metric = "envoy_" + Sanitize().Replace(name, "_");
@@ -88,6 +92,12 @@ internal static partial class PrometheusFormatter
 
     [GeneratedRegex(@"^redis\.command\.(?<value>[^.]+)\.")]
     private static partial Regex RedisCommand();
+
+    [GeneratedRegex(@"_rq_(?<value>\d{3})$")]
+    private static partial Regex ResponseCode();
+
+    [GeneratedRegex(@"_rq_(?<value>\d)xx$")]
+    private static partial Regex ResponseCodeClass();
 
     [GeneratedRegex(@"[^a-zA-Z0-9_]")]
     private static partial Regex Sanitize();

@@ -102,6 +102,11 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
         Volatile.Write(ref _hostSet, new HostSet(priorities, all, assignment.OverprovisioningFactor));
         Stats.MembershipChange.Increment();
         Stats.MembershipTotal.Set(all.Count);
+        foreach (var removed in existing.Values)
+        {
+            Outlier?.OnHostRemoved(removed);
+        }
+
         if (added)
         {
             foreach (var checker in _healthCheckers)

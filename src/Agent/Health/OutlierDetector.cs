@@ -120,6 +120,19 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
         }
     }
 
+    /// <summary>Drops a host that left the cluster from the ejection count.</summary>
+    public void OnHostRemoved(UpstreamHost host)
+    {
+        lock (_lock)
+        {
+            if (host.Outlier.IsEjected)
+            {
+                host.Outlier.EjectedAt = null;
+                _stats.Gauge(_prefix + "ejections_active").Decrement();
+            }
+        }
+    }
+
     /// <summary>Runs one interval sweep: unejects hosts whose time has passed, then runs the statistical detectors.</summary>
     public void OnIntervalTick()
     {

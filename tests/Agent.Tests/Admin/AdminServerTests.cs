@@ -58,6 +58,8 @@ public sealed class AdminServerTests
     [InlineData("cluster.web.upstream_rq_total", "envoy_cluster_upstream_rq_total", "{envoy_cluster_name=\"web\"}")]
     [InlineData("cluster.primary.outlier_detection.ejections_active", "envoy_cluster_outlier_detection_ejections_active", "{envoy_cluster_name=\"primary\"}")]
     [InlineData("redis.redis.command.get.total", "envoy_redis_command_total", "{envoy_redis_prefix=\"redis\",envoy_redis_cmd=\"get\"}")]
+    [InlineData("cluster.web.upstream_rq_503", "envoy_cluster_upstream_rq", "{envoy_cluster_name=\"web\",envoy_response_code=\"503\"}")]
+    [InlineData("cluster.web.upstream_rq_2xx", "envoy_cluster_upstream_rq_xx", "{envoy_cluster_name=\"web\",envoy_response_code_class=\"2\"}")]
     [InlineData("http.ingress_http.downstream_rq_total", "envoy_http_downstream_rq_total", "{envoy_http_conn_manager_prefix=\"ingress_http\"}")]
     public void Split_EnvoyStatName_ExtractsTags(string stat, string expectedName, string expectedLabels)
     {
