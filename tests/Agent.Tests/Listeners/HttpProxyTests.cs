@@ -99,6 +99,45 @@ public sealed class HttpProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_EjectedBackendRecovers_ReturnsAfterBaseEjectionTime()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await _agent.DisposeAsync();
+        _agent = await AgentRunner.StartAsync(_server.Port, time);
+        await PublishAsync(c => c.OutlierDetection = new OutlierDetection
+        {
+            Consecutive5Xx = 1,
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            BaseEjectionTime = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            MaxEjectionPercent = 50,
+        });
+        _backend1.StatusCode = 500;
+        for (var i = 0; i < 2; i++)
+        {
+            await GetAsync();
+        }
+
+        _backend1.StatusCode = 200;
+        var whileEjected = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            whileEjected.Add(await (await GetAsync()).Content.ReadAsStringAsync());
+        }
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        var afterReturn = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            afterReturn.Add(await (await GetAsync()).Content.ReadAsStringAsync());
+        }
+
+        Assert.All(whileEjected, b => Assert.Equal("backend-2", b));
+        Assert.Equal(2, afterReturn.Count(b => b == "backend-1"));
+        Assert.Equal(0, _agent.Get<Agent.Stats.StatsStore>().Gauge("cluster.web.outlier_detection.ejections_active").Value);
+        Assert.Equal(1, _agent.Get<Agent.Stats.StatsStore>().Counter("cluster.web.outlier_detection.ejections_enforced_total").Value);
+    }
+
+    [Fact]
     public async Task Request_RetryOn5xx_RetriesOnOtherBackend()
     {
         _server.PublishClusters("c1", EdsCluster("web"));

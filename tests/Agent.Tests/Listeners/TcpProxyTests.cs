@@ -94,6 +94,57 @@ public sealed class TcpProxyTests
         await Task.WhenAll(echoTasks).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Listener_Removed_ClosesConnectionsAfterDrainTime()
+    {
+        using var echo = new TcpListener(IPAddress.Loopback, 0);
+        echo.Start();
+        var echoPort = ((IPEndPoint)echo.LocalEndpoint).Port;
+        var echoTask = EchoOnceAsync(echo);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestAdsServer.StartAsync();
+        await using var agent = await AgentRunner.StartAsync(server.Port, time);
+        var listenerPort = LoopbackPorts.GetFree();
+        server.PublishClusters("c1", EdsCluster("echo"));
+        server.PublishEndpoints("e1", Endpoints("echo", (echoPort, 0)));
+        server.PublishListeners("l1", TcpListener("tcp_listener", listenerPort, "echo"));
+        await server.WaitForAckAsync(Types.Listener, "l1");
+        await AgentRunner.WaitUntilAsync(() => agent.Clusters.AllWarm, "the cluster is warm");
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, listenerPort).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("before", await RoundTripAsync(client, "before"));
+
+        server.PublishListeners("l2");
+        await server.WaitForAckAsync(Types.Listener, "l2");
+        Assert.Equal("draining", await RoundTripAsync(client, "draining"));
+        await Assert.ThrowsAnyAsync<SocketException>(() => new TcpClient().ConnectAsync(IPAddress.Loopback, listenerPort));
+
+        // The runner's drain time is 2 s. The drain may start its timer a moment after the ACK,
+        // so fake time moves on in steps until the agent closes the connection.
+        var closed = ReadUntilClosedAsync(client);
+        for (var step = 0; step < 100 && !closed.IsCompleted; step++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(closed, Task.Delay(50));
+        }
+
+        Assert.True(await closed.WaitAsync(TimeSpan.FromSeconds(10)));
+        await echoTask.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    // True once the peer closed (end of stream) or reset the connection.
+    private static async Task<bool> ReadUntilClosedAsync(TcpClient client)
+    {
+        try
+        {
+            return await client.GetStream().ReadAsync(new byte[16]) == 0;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     private static async Task<string> RoundTripAsync(TcpClient client, string text)
     {
         var stream = client.GetStream();

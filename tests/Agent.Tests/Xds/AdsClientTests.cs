@@ -40,6 +40,22 @@ public sealed class AdsClientTests
     }
 
     [Fact]
+    public async Task Clusters_OneRemoved_EdsSubscriptionShrinks()
+    {
+        await using var server = await TestAdsServer.StartAsync();
+        await using var agent = await AgentRunner.StartAsync(server.Port);
+        server.PublishClusters("v1", EdsCluster("web"), EdsCluster("api"));
+        await server.WaitForRequestAsync(r => r.TypeUrl == Types.Endpoint && r.ResourceNames.Count == 2);
+
+        server.PublishClusters("v2", EdsCluster("web"));
+        await server.WaitForAckAsync(Types.Cluster, "v2");
+        var eds = await server.WaitForRequestAsync(r => r.TypeUrl == Types.Endpoint && r.ResourceNames.Count == 1);
+
+        Assert.Equal("web", Assert.Single(eds.ResourceNames));
+        Assert.Equal(["web"], agent.Clusters.Clusters.Select(c => c.Name));
+    }
+
+    [Fact]
     public async Task Endpoints_Arrive_ClusterWarmsAndAcks()
     {
         await using var server = await TestAdsServer.StartAsync();
