@@ -4,6 +4,7 @@ using Agent.Bootstrap;
 using Agent.Clusters;
 using Agent.Listeners;
 using Agent.Listeners.Http;
+using Agent.Redis;
 using Agent.Stats;
 using Agent.Xds;
 
@@ -31,6 +32,7 @@ internal static class AgentHost
         services.AddSingleton<XdsConfigApplier>();
         services.AddSingleton<UpstreamHttpClients>();
         services.AddHttpForwarder();
+        services.AddRedisProxy();
         AddNetworkFilterFactories(services);
         services.AddSingleton<AdminServer>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
