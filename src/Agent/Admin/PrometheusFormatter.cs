@@ -13,8 +13,8 @@ namespace Agent.Admin;
 internal static partial class PrometheusFormatter
 {
     // Envoy's default tag extractors for the stats the agent emits, applied in order.
-    // RemoveSeparator: the value goes together with the '.' or '_' before it; a response code
-    // class keeps its "_" so that upstream_rq_2xx becomes upstream_rq_xx, as in Envoy.
+    // With RemoveSeparator the value goes together with the '.' or '_' before it. A response code
+    // class keeps its "_", so upstream_rq_2xx becomes upstream_rq_xx, as in Envoy.
     private static readonly (Regex Pattern, string Label, bool RemoveSeparator)[] Extractors =
     [
         (ClusterName(), "envoy_cluster_name", true),

@@ -69,8 +69,8 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
 
     /// <summary>
     /// Replaces the host set. A host whose address stays keeps its object, so its health, outlier
-    /// state and counters carry over; a new host starts failed until its first active health check
-    /// when the cluster has any.
+    /// state and counters carry over. When the cluster has active health checks, a new host starts
+    /// failed until its first check.
     /// </summary>
     public void UpdateEndpoints(EndpointAssignment assignment, IReadOnlyList<UpstreamHost>? previousHosts = null)
     {

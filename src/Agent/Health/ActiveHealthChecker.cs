@@ -7,8 +7,8 @@ namespace Agent.Health;
 
 /// <summary>
 /// Runs one health_checks entry against every host of a cluster, each interval. As in Envoy, a new
-/// host starts failed (pending) until its first check; the first result decides at once, later
-/// ones flip the host after unhealthy_threshold failures or healthy_threshold successes.
+/// host starts failed (pending) until its first check, whose result decides at once. Later results
+/// flip the host after unhealthy_threshold failures or healthy_threshold successes.
 /// </summary>
 internal sealed class ActiveHealthChecker : IAsyncDisposable
 {

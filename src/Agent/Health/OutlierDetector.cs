@@ -4,8 +4,8 @@ using Agent.Stats;
 namespace Agent.Health;
 
 /// <summary>
-/// Envoy's outlier detection for one cluster: consecutive 5xx, gateway and local-origin failures
-/// eject a host as they happen; success rate and failure percentage are checked on each interval
+/// Envoy's outlier detection for one cluster. Consecutive 5xx, gateway and local-origin failures
+/// eject a host as they happen. Success rate and failure percentage are checked on each interval
 /// tick, which also returns hosts whose ejection time has passed.
 /// </summary>
 internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
@@ -238,7 +238,7 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
     }
 
     // Envoy ejects while the share already ejected is below max_ejection_percent, so a cluster
-    // too small for the percentage to cover one host still loses one; always_eject_one_host
+    // too small for the percentage to cover one host still loses one. always_eject_one_host
     // allows the first ejection even when max_ejection_percent is 0.
     private bool EjectionAllowed()
     {

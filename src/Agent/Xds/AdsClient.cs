@@ -86,7 +86,7 @@ internal sealed class AdsClient : BackgroundService
     private async Task RunStreamAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, CancellationToken cancellationToken)
     {
         using var call = client.StreamAggregatedResources(cancellationToken: cancellationToken);
-        var sender = new RequestSender(call.RequestStream, _bootstrap.Node);
+        var sender = new RequestSender(call.RequestStream, NodeWithUserAgent(_bootstrap.Node));
         await SendInitialRequestsAsync(sender);
         await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
@@ -94,6 +94,19 @@ internal sealed class AdsClient : BackgroundService
             _backoff.Reset();
             await HandleResponseAsync(sender, response);
         }
+    }
+
+    // Envoy names itself "envoy" in user_agent_name; the control plane's node list shows this one.
+    private static Node NodeWithUserAgent(Node node)
+    {
+        var sent = node.Clone();
+        if (string.IsNullOrEmpty(sent.UserAgentName))
+        {
+            sent.UserAgentName = "xds-agent";
+            sent.UserAgentVersion = typeof(AdsClient).Assembly.GetName().Version?.ToString() ?? "";
+        }
+
+        return sent;
     }
 
     // CDS and LDS first; on a reconnect EDS and RDS follow with the names and versions already held.

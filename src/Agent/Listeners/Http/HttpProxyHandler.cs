@@ -91,7 +91,7 @@ internal sealed class HttpProxyHandler(
 
     private async Task<AttemptOutcome> SendOnceAsync(HttpContext context, UpstreamCluster cluster, RouteTarget target, RetrySettings? retry, long started)
     {
-        if (cluster.ChooseHost() is not UpstreamHost host)
+        if (cluster.ChooseHost(target.ComputeHashKey(context)) is not UpstreamHost host)
         {
             await WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, NoHealthyUpstream);
             return AttemptOutcome.Done;

@@ -12,7 +12,8 @@ internal sealed record RouteTarget(
     string? HostRewriteLiteral,
     bool AutoHostRewrite,
     string? PrefixRewrite,
-    string? MatchedPrefix)
+    string? MatchedPrefix,
+    IReadOnlyList<HashPolicySpec> HashPolicies)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
@@ -37,6 +38,7 @@ internal sealed record RouteTarget(
         }
 
         var retry = action.RetryPolicy is null ? null : RetrySettings.From(action.RetryPolicy, $"{field}.retry_policy", errors);
+        var hashPolicies = action.HashPolicy.Select((h, i) => HashPolicySpec.From(h, $"{field}.hash_policy[{i}]", errors)).OfType<HashPolicySpec>().ToList();
         return new RouteTarget(
             action.ClusterSpecifierCase == RouteAction.ClusterSpecifierOneofCase.Cluster ? action.Cluster : null,
             weighted,
@@ -45,7 +47,32 @@ internal sealed record RouteTarget(
             action.HostRewriteSpecifierCase == RouteAction.HostRewriteSpecifierOneofCase.HostRewriteLiteral ? action.HostRewriteLiteral : null,
             action.HostRewriteSpecifierCase == RouteAction.HostRewriteSpecifierOneofCase.AutoHostRewrite && (action.AutoHostRewrite ?? false),
             string.IsNullOrEmpty(action.PrefixRewrite) ? null : action.PrefixRewrite,
-            null);
+            null,
+            hashPolicies);
+    }
+
+    /// <summary>
+    /// Computes the ring hash key from the hash policies, as Envoy combines them: each new hash is
+    /// XORed into the previous one rotated left by one bit. Null when no policy yields a value.
+    /// </summary>
+    public ulong? ComputeHashKey(HttpContext context)
+    {
+        ulong? key = null;
+        foreach (var policy in HashPolicies)
+        {
+            if (policy.Hash(context) is not { } hash)
+            {
+                continue;
+            }
+
+            key = key is { } previous ? ((previous << 1) | (previous >> 63)) ^ hash : hash;
+            if (policy.Terminal)
+            {
+                break;
+            }
+        }
+
+        return key;
     }
 
     /// <summary>Picks the cluster: the single one, or one of the weighted ones at random by weight.</summary>
@@ -152,5 +179,32 @@ internal sealed record CompiledHeaderMatcher(string Name, Func<string?, bool> Ma
                 errors.Add($"{field}.string_match: '{matcher.MatchPatternCase}' is not supported");
                 return null;
         }
+    }
+}
+
+/// <summary>One hash_policy entry: a request header or the client's IP address.</summary>
+internal sealed record HashPolicySpec(string? HeaderName, bool SourceIp, bool Terminal)
+{
+    public static HashPolicySpec? From(RouteAction.Types.HashPolicy policy, string field, List<string> errors)
+    {
+        switch (policy.PolicySpecifierCase)
+        {
+            case RouteAction.Types.HashPolicy.PolicySpecifierOneofCase.Header:
+                return new HashPolicySpec(policy.Header.HeaderName, false, policy.Terminal);
+            case RouteAction.Types.HashPolicy.PolicySpecifierOneofCase.ConnectionProperties:
+                return new HashPolicySpec(null, policy.ConnectionProperties.SourceIp, policy.Terminal);
+            default:
+                // TODO(http): cookie, query parameter and filter state hash policies.
+                errors.Add($"{field}: '{policy.PolicySpecifierCase}' is not supported; use header or connection_properties");
+                return null;
+        }
+    }
+
+    public ulong? Hash(HttpContext context)
+    {
+        var value = HeaderName is not null
+            ? (context.Request.Headers.TryGetValue(HeaderName, out var values) ? values.ToString() : null)
+            : SourceIp ? context.Connection.RemoteIpAddress?.ToString() : null;
+        return value is null ? null : Agent.LoadBalancing.RingHashLoadBalancer.Hash(value);
     }
 }

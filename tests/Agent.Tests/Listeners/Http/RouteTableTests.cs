@@ -108,6 +108,33 @@ public sealed class RouteTableTests
     }
 
     [Fact]
+    public void ComputeHashKey_HeaderPolicy_SameValueSameKey()
+    {
+        const string yaml = """
+            name: hashed
+            virtual_hosts:
+              - name: any
+                domains: ["*"]
+                routes: [ { match: { prefix: "/" }, route: { cluster: ring, hash_policy: [ { header: { header_name: x-user } } ] } } ]
+            """;
+        var errors = new List<string>();
+        var table = RouteTable.Compile(EnvoyJson.ParseYaml<RouteConfiguration>(yaml), errors)!;
+        HttpContext Request(string user)
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Path = "/";
+            context.Request.Headers["x-user"] = user;
+            return context;
+        }
+
+        var target = table.Match(Request("alice").Request)!.Target!;
+
+        Assert.Equal(target.ComputeHashKey(Request("alice")), target.ComputeHashKey(Request("alice")));
+        Assert.NotEqual(target.ComputeHashKey(Request("alice")), target.ComputeHashKey(Request("bob")));
+        Assert.Null(target.ComputeHashKey(new DefaultHttpContext()));
+    }
+
+    [Fact]
     public void Compile_InvalidRegexAndUnknownRetryOn_ReportsBoth()
     {
         const string yaml = """
