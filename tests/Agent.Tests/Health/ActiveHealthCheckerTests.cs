@@ -1,3 +1,4 @@
+using Tests.Shared;
 using Agent.Clusters;
 using Agent.Health;
 using Agent.Stats;
@@ -81,7 +82,7 @@ public sealed class ActiveHealthCheckerTests
         await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(host.IsHealthy);
 
-        Assert.Equal("+OK\r\n", await redis.CommandAsync("SET", "maintenance", "1"));
+        Assert.Equal("+OK", await redis.CommandAsync("SET", "maintenance", "1"));
         await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(host.IsHealthy);
     }
