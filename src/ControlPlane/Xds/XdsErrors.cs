@@ -13,4 +13,8 @@ internal static class XdsErrors
     public static RpcException WrongTypeUrl(string method, string typeUrl, string expectedTypeUrl) => new(new Status(
         StatusCode.InvalidArgument,
         $"type_url '{typeUrl}' is not served by {method}; send {expectedTypeUrl} or leave type_url empty"));
+
+    public static RpcException UnreadableRequest(string reason) => new(new Status(
+        StatusCode.InvalidArgument,
+        $"the request could not be parsed as an envoy.service.discovery.v3.DiscoveryRequest: {reason}"));
 }

@@ -63,6 +63,13 @@ internal sealed class XdsStream
                 await ServeNodeAsync(_requests.Current, cancellationToken);
             }
         }
+        catch (Exception exception) when (IsUnreadableRequest(exception))
+        {
+            // Protobuf's parse error is an IOException, so it must be told apart from a client that went away.
+            XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
+            _handler.Metrics.CallRejected("unreadable_request");
+            throw XdsErrors.UnreadableRequest(exception.Message);
+        }
         catch (Exception exception) when (IsClientGone(exception, cancellationToken))
         {
             XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
@@ -96,6 +103,10 @@ internal sealed class XdsStream
 
     // Kestrel reports a client's RST_STREAM as an IOException from the request stream, sometimes
     // before the call's cancellation token is set.
+    private static bool IsUnreadableRequest(Exception exception) =>
+        exception is Google.Protobuf.InvalidProtocolBufferException
+        || exception.InnerException is Google.Protobuf.InvalidProtocolBufferException;
+
     private static bool IsClientGone(Exception exception, CancellationToken cancellationToken) =>
         exception is IOException || (cancellationToken.IsCancellationRequested && exception is not RpcException);
 

@@ -36,6 +36,26 @@ public sealed class StreamLifecycleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task StreamAggregatedResources_UnreadableMessage_EndsInvalidArgument()
+    {
+        await using var server = await XdsTestServer.StartAsync();
+        var method = new Method<byte[], byte[]>(
+            MethodType.DuplexStreaming,
+            "envoy.service.discovery.v3.AggregatedDiscoveryService",
+            "StreamAggregatedResources",
+            Marshallers.Create(bytes => bytes, bytes => bytes),
+            Marshallers.Create(bytes => bytes, bytes => bytes));
+        using var call = server.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(method, null, new CallOptions());
+
+        // Field 1 (version_info) as a string whose length varint never ends.
+        await call.RequestStream.WriteAsync([0x0a, 0xff, 0xff]).WaitAsync(XdsTestClient.Timeout);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(XdsTestClient.Timeout));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("could not be parsed", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task StreamAggregatedResources_ManyReconnects_LeaveNothingBehind()
     {
         await using var server = await XdsTestServer.StartAsync();
