@@ -57,6 +57,7 @@ bin() { echo "$root/$1/bin/Release/net10.0"; }
 mkdir -p "$run"
 pids=()
 names=()
+commands=()
 
 stop_all() {
   trap - EXIT INT TERM
@@ -91,6 +92,9 @@ start() {
   "$@" >"$run/$name.log" 2>&1 &
   pids+=($!)
   names+=("$name")
+  local command
+  printf -v command '%q ' "$@"
+  commands+=("$command")
   echo $! >"$run/$name.pid"
 }
 
@@ -210,9 +214,17 @@ else
   echo "  (no agent: start Envoy with 'envoy -c envoy-bootstrap.yaml')"
 fi
 
-# Stay up until Ctrl-C, or until one of the processes exits on its own.
-status=0
-wait -n "${pids[@]}" || status=$?
-for i in "${!pids[@]}"; do
-  kill -0 "${pids[i]}" 2>/dev/null || die "${names[i]} exited (status $status); its log is $run/${names[i]}.log"
+# Stay up until Ctrl-C. A process that exits (a Redis server shut down to watch failover, a
+# control plane killed to watch the agent keep its config) is reported with the command that
+# starts it again, and everything else keeps running.
+exited=()
+while true; do
+  for i in "${!pids[@]}"; do
+    if [[ -z ${exited[i]:-} ]] && ! kill -0 "${pids[i]}" 2>/dev/null; then
+      exited[i]=1
+      say "${names[i]} exited; its log is $run/${names[i]}.log"
+      say "  to start it again, from $(pwd): ${commands[i]}>>$run/${names[i]}.log 2>&1 &"
+    fi
+  done
+  sleep 1
 done
