@@ -166,6 +166,14 @@ public sealed class ComposeFileTests
             address.PortValue = (uint)published.HostPort;
         }
 
+        // A container's listeners must accept connections from outside it; the local run keeps
+        // its listeners on loopback.
+        foreach (var listener in docker.Listeners)
+        {
+            Assert.Equal("0.0.0.0", listener.Address.SocketAddress.Address);
+            listener.Address.SocketAddress.Address = "127.0.0.1";
+        }
+
         var local = DockerScenario.Load(DockerScenario.LocalRelativePath);
 
         Assert.Equal(local.Resources.Count, docker.Resources.Count);
