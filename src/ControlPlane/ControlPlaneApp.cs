@@ -31,6 +31,10 @@ public static class ControlPlaneApp
         builder.Services.AddOperatorApi();
 
         var app = builder.Build();
+
+        // Errors that no endpoint writes (unknown path, wrong method, a malformed request line)
+        // still get an application/problem+json body, like the API's own errors.
+        app.UseStatusCodePages();
         app.MapXdsServer(options.XdsPort);
         app.MapNodesApi(options.ApiPort);
         app.MapOperatorApi(options.ApiPort);

@@ -17,14 +17,18 @@ internal static class ResourceEndpoints
         var group = api.MapGroup(segment);
         group.MapGet("", (ConfigService config) => List(config.Current.All(kind)));
         group.MapGet("/{name}", (string name, ConfigService config) =>
-            config.Current.Find(kind, name) is { } resource ? Json(EnvoyJson.Format(resource), 200) : NotFound(kind, name));
+            config.Current.Find(kind, DecodeSlash(name)) is { } resource ? Json(EnvoyJson.Format(resource), 200) : NotFound(kind, DecodeSlash(name)));
         group.MapPost("", (HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel) =>
             WriteAsync(request, body, config, kind, EditMode.Create, name: null, $"/api/v1/{segment}", cancel));
         group.MapPut("/{name}", (string name, HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel) =>
-            WriteAsync(request, body, config, kind, EditMode.Upsert, name, $"/api/v1/{segment}", cancel));
+            WriteAsync(request, body, config, kind, EditMode.Upsert, DecodeSlash(name), $"/api/v1/{segment}", cancel));
         group.MapDelete("/{name}", (string name, ConfigService config, CancellationToken cancel) =>
-            DeleteAsync(config, kind, name, cancel));
+            DeleteAsync(config, kind, DecodeSlash(name), cancel));
     }
+
+    // ASP.NET Core decodes every escape in a route value except %2F, which it leaves as is so that
+    // a path keeps its segments. Names never contain '/', so an encoded one is decoded to be rejected.
+    private static string DecodeSlash(string name) => name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     public static async Task<IResult> SetEndpointsAsync(
         string name, HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel)

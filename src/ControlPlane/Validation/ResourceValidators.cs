@@ -19,6 +19,16 @@ internal sealed class ResourceValidators(
     IValidator<RouteConfiguration> routes,
     IValidator<ConfigState> references)
 {
+    /// <summary>
+    /// Rejects names the operator API could not address again. Envoy accepts any string, but a
+    /// resource is read and deleted through its name in a URL path segment, and control characters
+    /// would also corrupt logs and the agent's stats output.
+    /// </summary>
+    internal static string? NameProblem(string name) =>
+        name.Any(c => c == '/' || char.IsControl(c))
+            ? "must not contain '/' or control characters: the operator API addresses each resource by its name in the URL path"
+            : null;
+
     /// <summary>Validates one resource on its own.</summary>
     public List<FieldProblem> Validate(IMessage resource)
     {
@@ -50,6 +60,11 @@ internal sealed class ResourceValidators(
             {
                 invalid.Add(new(FieldPaths.Join(edit.PathPrefix, "name"), $"repeats {edit.Kind.Noun()} '{edit.Name}', which this change already writes"));
                 continue;
+            }
+
+            if (NameProblem(edit.Name) is { } nameProblem)
+            {
+                invalid.Add(new(FieldPaths.Join(edit.PathPrefix, "name"), nameProblem));
             }
 
             invalid.AddRange(Validate(edit.Resource!).Select(p => p with { Path = FieldPaths.Join(edit.PathPrefix, p.Path) }));
