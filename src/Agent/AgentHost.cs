@@ -19,6 +19,9 @@ internal static class AgentHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        // YARP logs two lines for every forwarded request at Information.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(bootstrap);

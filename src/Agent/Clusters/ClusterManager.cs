@@ -168,7 +168,8 @@ internal sealed class ClusterManager(StatsStore stats, TimeProvider time, ILogge
 /// <summary>Log messages of the cluster manager (event ids 200-299).</summary>
 internal static partial class ClusterLog
 {
-    [LoggerMessage(EventId = 200, EventName = "ClusterApplied", Level = LogLevel.Information,
+    // Debug, as Envoy logs it: state-of-the-world updates repeat every cluster on each change.
+    [LoggerMessage(EventId = 200, EventName = "ClusterApplied", Level = LogLevel.Debug,
         Message = "Cluster {Cluster} {Change} at version {Version} (warm: {Warm})")]
     public static partial void ClusterApplied(ILogger logger, string cluster, string version, string change, bool warm);
 
@@ -176,7 +177,7 @@ internal static partial class ClusterLog
         Message = "Cluster {Cluster} removed at version {Version}")]
     public static partial void ClusterRemoved(ILogger logger, string cluster, string version);
 
-    [LoggerMessage(EventId = 202, EventName = "EndpointsApplied", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 202, EventName = "EndpointsApplied", Level = LogLevel.Debug,
         Message = "Cluster {Cluster}: {Count} endpoints at version {Version}")]
     public static partial void EndpointsApplied(ILogger logger, string cluster, string version, int count);
 }
