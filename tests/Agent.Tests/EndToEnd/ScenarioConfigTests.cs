@@ -77,6 +77,9 @@ public sealed class ScenarioConfigTests(ITestOutputHelper output)
         output.WriteLine($"config version {version}; NACK: {nack}");
 
         Assert.Contains("api_listener", message);
+        Assert.Equal(version, nack.Value.GetProperty("version").GetString());
+        var lds = (await scenario.GetNodeAsync())!.Value.GetProperty("types").GetProperty("lds");
+        Assert.NotEqual(version, lds.GetProperty("version_acked").GetString());
         Assert.Equal("OK", (await scenario.RedisAsync("SET", "after-nack", "v")).ToString());
         Assert.Equal("v", (await scenario.RedisAsync("GET", "after-nack")).ToString());
         var seen = await scenario.CountBackendsAsync(20);
@@ -107,7 +110,24 @@ public sealed class ScenarioConfigTests(ITestOutputHelper output)
 
         Assert.Equal("v", (await scenario.RedisAsync("GET", "without-control-plane")).ToString());
         Assert.Equal(HttpStatusCode.OK, (await scenario.GetThroughAgentAsync()).Status);
+
+        // The new stream carries changes: cluster web loses backend-b.
+        await scenario.ApplyAsync(WebEndpointsYaml(scenario.BackendA.Port));
+        await ScenarioHarness.WaitUntilAsync(
+            async () => await scenario.HealthFlagsAsync("web", scenario.BackendB.Port) is null,
+            "the agent applies an endpoint change sent by the restarted control plane");
+        var after = await scenario.CountBackendsAsync(10);
+        Assert.Equal(10, after.GetValueOrDefault("backend-a"));
     }
+
+    private static string WebEndpointsYaml(int port) => $$"""
+        "@type": type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment
+        cluster_name: web
+        endpoints:
+          - lb_endpoints:
+              - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: {{port}} } } }
+
+        """;
 
     private static JsonElement? LastNack(JsonElement? node, string type) =>
         node is { } found

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Agent.Redis.Protocol;
+using Agent.Tests.Redis;
 using Xunit.Abstractions;
 
 namespace Agent.Tests.EndToEnd;
@@ -23,9 +24,14 @@ public sealed class ScenarioFailureTests(ITestOutputHelper output)
         await scenario.RedisPrimary.CommandAsync("SET", "only-on-secondary", "primary");
         Assert.Equal("primary", (await scenario.RedisAsync("GET", "only-on-secondary")).ToString());
 
+        // One connection, open across the kill, as an application's client would keep it.
+        await using var client = await RespTestClient.ConnectAsync(scenario.Ports.RedisListener);
+        Assert.Equal("OK", (await client.CommandAsync("SET", "before-failover", "v")).ToString());
+
         await scenario.RedisPrimary.StopAsync();
-        var (failed, firstSuccess) = await SendUntilSuccessAsync(scenario, i => ["SET", $"during-failover-{i}", "v"]);
-        output.WriteLine($"failover: {failed} command(s) failed, first success {firstSuccess.TotalMilliseconds:0} ms after the kill");
+        var (failures, firstSuccess) = await SendUntilSuccessAsync(scenario, client, i => ["SET", $"during-failover-{i}", "v"]);
+        output.WriteLine($"failover: {failures.Count} command(s) failed, first success {firstSuccess.TotalMilliseconds:0} ms after the kill");
+        failures.ForEach(failure => output.WriteLine("  failed: " + failure));
 
         Assert.Equal("secondary", (await scenario.RedisAsync("GET", "only-on-secondary")).ToString());
         Assert.Contains("failed_", await scenario.HealthFlagsAsync("primary", scenario.RedisPrimary.Port));
@@ -93,34 +99,50 @@ public sealed class ScenarioFailureTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Sends commands, each on a new connection, until one gets a reply that is not an error. Returns
-    /// how many failed (an error reply or a dropped connection) and the time to the first success.
+    /// Sends commands on <paramref name="client"/> until one gets a reply that is not an error,
+    /// opening a new connection whenever the agent closes the current one. Returns each failure (an
+    /// error reply or a closed connection) and the time to the first success.
     /// </summary>
-    private static async Task<(int Failed, TimeSpan FirstSuccess)> SendUntilSuccessAsync(
-        ScenarioHarness scenario, Func<int, string[]> command)
+    private static async Task<(List<string> Failures, TimeSpan FirstSuccess)> SendUntilSuccessAsync(
+        ScenarioHarness scenario, RespTestClient client, Func<int, string[]> command)
     {
-        var failed = 0;
+        var failures = new List<string>();
         var clock = Stopwatch.StartNew();
-        await ScenarioHarness.WaitUntilAsync(
-            async () =>
-            {
-                try
+        var current = client;
+        try
+        {
+            await ScenarioHarness.WaitUntilAsync(
+                async () =>
                 {
-                    var reply = await scenario.RedisAsync(command(failed));
-                    if (reply.Type != RespType.Error)
+                    try
                     {
-                        return true;
-                    }
-                }
-                catch (Exception exception) when (ScenarioHarness.IsTransient(exception))
-                {
-                }
+                        var reply = await current.CommandAsync(command(failures.Count));
+                        if (reply.Type != RespType.Error)
+                        {
+                            return true;
+                        }
 
-                failed++;
-                return false;
-            },
-            "a command through the agent succeeds after the primary was killed",
-            RecoveryLimit);
-        return (failed, clock.Elapsed);
+                        failures.Add(reply.ToString());
+                    }
+                    catch (Exception exception) when (ScenarioHarness.IsTransient(exception))
+                    {
+                        failures.Add($"connection closed ({exception.GetType().Name})");
+                        current = await RespTestClient.ConnectAsync(scenario.Ports.RedisListener);
+                    }
+
+                    return false;
+                },
+                "a command through the agent succeeds after the primary was killed",
+                RecoveryLimit);
+        }
+        finally
+        {
+            if (current != client)
+            {
+                await current.DisposeAsync();
+            }
+        }
+
+        return (failures, clock.Elapsed);
     }
 }
