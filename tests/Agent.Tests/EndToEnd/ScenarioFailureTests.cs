@@ -32,6 +32,7 @@ public sealed class ScenarioFailureTests(ITestOutputHelper output)
         var (failures, firstSuccess) = await SendUntilSuccessAsync(scenario, client, i => ["SET", $"during-failover-{i}", "v"]);
         output.WriteLine($"failover: {failures.Count} command(s) failed, first success {firstSuccess.TotalMilliseconds:0} ms after the kill");
         failures.ForEach(failure => output.WriteLine("  failed: " + failure));
+        output.WriteLine($"primary outlier ejections enforced: {await scenario.StatAsync("cluster.primary.outlier_detection.ejections_enforced_total")}");
 
         Assert.Equal("secondary", (await scenario.RedisAsync("GET", "only-on-secondary")).ToString());
         Assert.Contains("failed_", await scenario.HealthFlagsAsync("primary", scenario.RedisPrimary.Port));
@@ -73,6 +74,8 @@ public sealed class ScenarioFailureTests(ITestOutputHelper output)
             RecoveryLimit);
         output.WriteLine($"ejection: {seen500} response(s) with status 500 seen, host ejected {ejected.TotalMilliseconds:0} ms after it began failing");
         Assert.True(seen500 >= 1, "the client saw no 500, so the ejection had another cause");
+        Assert.Equal(1, await scenario.StatAsync("cluster.web.outlier_detection.ejections_enforced_consecutive_5xx"));
+        Assert.Equal(1, await scenario.StatAsync("cluster.web.outlier_detection.ejections_active"));
 
         failing.Healthy = false;
         var healthCheckFailed = await ScenarioHarness.WaitUntilAsync(

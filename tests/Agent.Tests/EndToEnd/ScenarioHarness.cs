@@ -165,6 +165,15 @@ internal sealed class ScenarioHarness : IAsyncDisposable
         return text.Split('\n').FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
     }
 
+    /// <summary>One counter or gauge from the agent's admin /stats, or null when the agent has not created it.</summary>
+    public async Task<long?> StatAsync(string name)
+    {
+        var text = await Agent!.Admin.GetStringAsync("/stats").WaitAsync(RequestTimeout);
+        var prefix = name + ": ";
+        var line = text.Split('\n').FirstOrDefault(line => line.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? null : long.Parse(line[prefix.Length..]);
+    }
+
     /// <summary>Polls <paramref name="condition"/> every 50 ms until it is true and returns the time that took; fails after <paramref name="timeout"/> (default 20 s).</summary>
     public static async Task<TimeSpan> WaitUntilAsync(Func<Task<bool>> condition, string description, TimeSpan? timeout = null)
     {
