@@ -95,6 +95,11 @@ public sealed class ScenarioConfigTests(ITestOutputHelper output)
         var apiPort = scenario.ControlPlane.ApiPort;
 
         await scenario.StopControlPlaneAsync();
+        using (var ready = await scenario.Agent!.Admin.GetAsync("/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
         Assert.Equal("OK", (await scenario.RedisAsync("SET", "without-control-plane", "v")).ToString());
         Assert.Equal("v", (await scenario.RedisAsync("GET", "without-control-plane")).ToString());
         var seen = await scenario.CountBackendsAsync(20);

@@ -59,12 +59,7 @@ internal sealed class ScenarioHarness : IAsyncDisposable
     /// <summary>Starts every part, applies the scenario, starts the agent and waits until it serves both listeners.</summary>
     public static async Task<ScenarioHarness> StartAsync()
     {
-        var harness = new ScenarioHarness(
-            await RedisServer.StartAsync(),
-            await RedisServer.StartAsync(),
-            await HttpBackend.StartAsync("backend-a"),
-            await HttpBackend.StartAsync("backend-b"),
-            Directory.CreateTempSubdirectory("e2e-store-").FullName);
+        var harness = await StartPartsAsync();
         try
         {
             await harness.StartControlPlaneAsync();
@@ -80,7 +75,34 @@ internal sealed class ScenarioHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a control plane on the store path, reusing the xDS and API ports of the previous one if there was one.</summary>
+    /// <summary>Starts the redis-servers and backends, stopping the ones already started if one fails to start.</summary>
+    private static async Task<ScenarioHarness> StartPartsAsync()
+    {
+        var started = new List<IAsyncDisposable>();
+        try
+        {
+            var primary = await RedisServer.StartAsync();
+            started.Add(primary);
+            var secondary = await RedisServer.StartAsync();
+            started.Add(secondary);
+            var a = await HttpBackend.StartAsync("backend-a");
+            started.Add(a);
+            var b = await HttpBackend.StartAsync("backend-b");
+            started.Add(b);
+            return new ScenarioHarness(primary, secondary, a, b, Directory.CreateTempSubdirectory("e2e-store-").FullName);
+        }
+        catch
+        {
+            foreach (var part in started)
+            {
+                await part.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Starts a control plane on the store path, on free ports unless the caller passes the ports of the previous one.</summary>
     public async Task StartControlPlaneAsync(int? xdsPort = null, int? apiPort = null)
     {
         ControlPlane = await ControlPlaneServer.StartAsync(StorePath, xdsPort, apiPort).WaitAsync(RequestTimeout);
