@@ -63,8 +63,10 @@ internal sealed class AdsClient : BackgroundService
             {
                 XdsLog.StreamClosed(_logger, _bootstrap.XdsServerAddress.ToString(), e.Message);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (stoppingToken.IsCancellationRequested
+                && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
+                // gRPC reports a call cancelled by its token as RpcException(Cancelled), not as OperationCanceledException.
                 return;
             }
 
