@@ -143,7 +143,9 @@ internal sealed class ListenerManager : IAsyncDisposable
         var field = $"listener '{listener.Name}'";
         var count = errors.Count;
         var address = ListenerValidation.ReadAddress(listener, field, errors);
-        var filterConfig = ListenerValidation.ReadTerminalFilter(listener, field, errors);
+
+        // An API listener has no filter chains by design, so its own error is the only one reported.
+        var filterConfig = listener.ApiListener is null ? ListenerValidation.ReadTerminalFilter(listener, field, errors) : null;
         if (errors.Count > count || filterConfig is null)
         {
             return null;

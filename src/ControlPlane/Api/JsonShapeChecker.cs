@@ -6,7 +6,7 @@ using Google.Protobuf.Reflection;
 namespace ControlPlane.Api;
 
 /// <summary>
-/// Finds every unknown field, unknown <c>@type</c> and unknown enum name in a proto3 JSON document
+/// Finds every unknown field, unknown <c>@type</c>, unknown enum name and value of the wrong JSON kind in a proto3 JSON document
 /// before the protobuf parser runs, so that each gets its field path. The parser stops at the first
 /// problem and names no path.
 /// </summary>
@@ -55,7 +55,21 @@ internal static class JsonShapeChecker
 
     private static void CheckValue(FieldDescriptor field, JsonElement value, string path, List<FieldProblem> problems)
     {
-        if (field.IsMap && value.ValueKind == JsonValueKind.Object)
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            // proto3 JSON reads null as the field's default value.
+            return;
+        }
+
+        if (field.IsMap && value.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(new(path, $"must be a JSON object (a map), not {Describe(value)}"));
+        }
+        else if (field.IsRepeated && !field.IsMap && value.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add(new(path, $"must be a JSON array, not {Describe(value)}"));
+        }
+        else if (field.IsMap)
         {
             var valueField = field.MessageType.FindFieldByNumber(2);
             foreach (var entry in value.EnumerateObject())
@@ -79,6 +93,12 @@ internal static class JsonShapeChecker
 
     private static void CheckSingle(FieldDescriptor field, JsonElement value, string path, List<FieldProblem> problems)
     {
+        if (value.ValueKind != JsonValueKind.Null && ExpectedKind(field) is { } expected && !expected.Accepts(value))
+        {
+            problems.Add(new(path, $"must be {expected.Description}, not {Describe(value)}"));
+            return;
+        }
+
         if (field.FieldType == FieldType.Message)
         {
             Check(value, field.MessageType, path, problems);
@@ -109,6 +129,49 @@ internal static class JsonShapeChecker
         {
             CheckFields(element, descriptor, path, problems, skipTypeField: true);
         }
+    }
+
+    /// <summary>
+    /// The JSON kinds proto3 JSON allows for a field, as Google.Protobuf's parser reads them: 64-bit
+    /// and other numbers may also be strings. Null when the field takes any kind (a well-known type
+    /// with its own JSON form).
+    /// </summary>
+    private static JsonKinds? ExpectedKind(FieldDescriptor field) => field.FieldType switch
+    {
+        FieldType.String => new("a string", JsonValueKind.String),
+        FieldType.Bytes => new("a base64 string", JsonValueKind.String),
+        FieldType.Bool => new("true or false", JsonValueKind.True, JsonValueKind.False),
+        FieldType.Enum => new("an enum name or number", JsonValueKind.String, JsonValueKind.Number),
+        FieldType.Message => ExpectedMessageKind(field.MessageType),
+        _ => new("a number", JsonValueKind.Number, JsonValueKind.String),
+    };
+
+    private static JsonKinds? ExpectedMessageKind(MessageDescriptor message) => message.FullName switch
+    {
+        "google.protobuf.Duration" => new("a duration string such as \"1.5s\"", JsonValueKind.String),
+        "google.protobuf.Timestamp" or "google.protobuf.FieldMask" => new("a string", JsonValueKind.String),
+        "google.protobuf.BoolValue" => new("true or false", JsonValueKind.True, JsonValueKind.False),
+        "google.protobuf.StringValue" or "google.protobuf.BytesValue" => new("a string", JsonValueKind.String),
+        "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" or "google.protobuf.Int32Value"
+            or "google.protobuf.Int64Value" or "google.protobuf.FloatValue" or "google.protobuf.DoubleValue" =>
+            new("a number", JsonValueKind.Number, JsonValueKind.String),
+        _ when HasCustomJson(message) => null,
+        _ => new("a JSON object", JsonValueKind.Object),
+    };
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => $"the string \"{Shorten(value.GetString()!)}\"",
+        _ => value.GetRawText(),
+    };
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
+
+    private sealed record JsonKinds(string Description, params JsonValueKind[] Kinds)
+    {
+        public bool Accepts(JsonElement value) => Kinds.Contains(value.ValueKind);
     }
 
     private static bool HasCustomJson(MessageDescriptor descriptor) =>

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Agent.Tests.EndToEnd;
 
 /// <summary>
-/// deploy/examples/scenario.yaml with its fixed ports replaced by the free ports a test opened, and
-/// its listeners bound to 127.0.0.1 instead of 0.0.0.0 so tests listen on loopback only.
+/// deploy/examples/scenario.yaml, whose listeners bind 127.0.0.1, with its fixed ports replaced by
+/// the free ports a test opened.
 /// </summary>
 internal static class ScenarioFile
 {
@@ -16,8 +16,7 @@ internal static class ScenarioFile
         yaml = ReplacePort(yaml, 8081, ports.BackendA, expected: 1);
         yaml = ReplacePort(yaml, 8082, ports.BackendB, expected: 1);
         yaml = ReplacePort(yaml, 16379, ports.RedisListener, expected: 1);
-        yaml = ReplacePort(yaml, 10000, ports.HttpListener, expected: 1);
-        return Replace(yaml, "address: 0.0.0.0,", "address: 127.0.0.1,", expected: 2);
+        return ReplacePort(yaml, 10000, ports.HttpListener, expected: 1);
     }
 
     private static string ReplacePort(string yaml, int from, int to, int expected) =>

@@ -185,6 +185,22 @@ public sealed class ResourceValidationTests
     }
 
     [Fact]
+    public async Task Post_WrongJsonKinds_NamesEachField()
+    {
+        await using var server = await ControlPlaneServer.StartAsync();
+        const string json = """{"name": 5, "connect_timeout": true, "lb_policy": "NOPE", "health_checks": {}}""";
+
+        using var response = await server.Api.SendAsync(HttpMethod.Post, "/api/v1/clusters", ApiRequests.Json(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = await response.ReadErrorsAsync();
+        Assert.Equal(["connect_timeout", "health_checks", "lb_policy", "name"], errors.Keys.Order());
+        Assert.Contains("must be a string, not 5", Assert.Single(errors["name"]));
+        Assert.Contains("duration string", Assert.Single(errors["connect_timeout"]));
+        Assert.Contains("must be a JSON array", Assert.Single(errors["health_checks"]));
+    }
+
+    [Fact]
     public async Task Post_ApiListenerWithoutAddress_IsAccepted()
     {
         await using var server = await ControlPlaneServer.StartAsync();
