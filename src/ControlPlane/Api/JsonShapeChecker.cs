@@ -6,9 +6,9 @@ using Google.Protobuf.Reflection;
 namespace ControlPlane.Api;
 
 /// <summary>
-/// Finds every unknown field, unknown <c>@type</c>, unknown enum name and value of the wrong JSON kind in a proto3 JSON document
-/// before the protobuf parser runs, so that each gets its field path. The parser stops at the first
-/// problem and names no path.
+/// Finds every unknown field, unknown <c>@type</c>, unknown enum name and value of the wrong JSON
+/// kind in a proto3 JSON document before the protobuf parser runs, so that each gets its field
+/// path. The parser stops at the first problem and names no path.
 /// </summary>
 internal static class JsonShapeChecker
 {
