@@ -36,7 +36,7 @@ public class RespRequestDecoderTests
     [Theory]
     [InlineData("PING\r\n", "expected an array")]
     [InlineData("+OK\r\n", "expected an array")]
-    [InlineData("*-2\r\n", "invalid array length -2")]
+    [InlineData("*-2\r\n", "invalid array length -2, only -1 may be negative")]
     [InlineData("*1\r\n$-5\r\n", "invalid bulk string length -5")]
     [InlineData("*x\r\n", "invalid length")]
     [InlineData("*1\r\n$abc\r\n", "invalid length")]

@@ -85,7 +85,9 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
 
         if (length < -1 || length > limits.MaxArrayElements)
         {
-            error = $"invalid array length {length}, the limit is {limits.MaxArrayElements}";
+            error = length < -1
+                ? $"invalid array length {length}, only -1 may be negative"
+                : $"invalid array length {length}, the limit is {limits.MaxArrayElements}";
             return DecodeStatus.ProtocolError;
         }
 
@@ -126,7 +128,9 @@ internal sealed class RespRequestDecoder(RedisProxyOptions limits)
 
         if (length < -1 || length > limits.MaxBulkStringBytes)
         {
-            error = $"invalid bulk string length {length}, the limit is {limits.MaxBulkStringBytes}";
+            error = length < -1
+                ? $"invalid bulk string length {length}, only -1 may be negative"
+                : $"invalid bulk string length {length}, the limit is {limits.MaxBulkStringBytes}";
             return DecodeStatus.ProtocolError;
         }
 
