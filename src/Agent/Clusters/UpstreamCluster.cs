@@ -100,6 +100,7 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
         var priorities = Enumerable.Range(0, levels)
             .Select(p => (IReadOnlyList<UpstreamHost>)all.Where(h => h.Priority == p).ToArray()).ToArray();
         Volatile.Write(ref _hostSet, new HostSet(priorities, all, assignment.OverprovisioningFactor));
+        Stats.UpdateSuccess.Increment();
         Stats.MembershipChange.Increment();
         Stats.MembershipTotal.Set(all.Count);
         foreach (var removed in existing.Values)

@@ -64,6 +64,7 @@ public sealed class ScenarioTrafficTests(ITestOutputHelper output)
     public async Task PutEndpoints_BackendRemoved_GetsNoTraffic()
     {
         await using var scenario = await ScenarioHarness.StartAsync();
+        var updatesBefore = await scenario.StatAsync("cluster.web.update_success");
         var assignment = $$"""
             { "cluster_name": "web", "endpoints": [ { "lb_endpoints": [
               { "endpoint": { "address": { "socket_address": { "address": "127.0.0.1", "port_value": {{scenario.BackendA.Port}} } } } } ] } ] }
@@ -81,6 +82,7 @@ public sealed class ScenarioTrafficTests(ITestOutputHelper output)
 
         Assert.Equal(20, seen.GetValueOrDefault("backend-a"));
         Assert.Equal(requestsToB, scenario.BackendB.Requests.Count);
+        Assert.True(await scenario.StatAsync("cluster.web.update_success") > updatesBefore, "cluster.web.update_success did not grow");
     }
 
     /// <summary>Reads <c>calls=N</c> from the <c>cmdstat_{command}</c> line of INFO commandstats; 0 when the line is absent.</summary>
