@@ -91,7 +91,7 @@ internal sealed class RequestBody(IOptions<OperatorApiOptions> options)
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // A chunked body has no Content-Length, so Kestrel's limit is what first sees it is too long.
+            // A chunked body has no Content-Length, so Kestrel's limit is the first check to reject it.
             return null;
         }
 

@@ -65,7 +65,7 @@ internal sealed class XdsStream
         }
         catch (Exception exception) when (IsUnreadableRequest(exception))
         {
-            // Protobuf's parse error is an IOException, so it must be told apart from a client that went away.
+            // Protobuf's parse error is an IOException, so it must be distinguished from a client that went away.
             XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
             _handler.Metrics.CallRejected("unreadable_request");
             throw XdsErrors.UnreadableRequest(exception.Message);
