@@ -184,7 +184,13 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 MarkHealthy(host);
             }
 
-            _outlier()?.OnActiveHealthCheckSuccess(host);
+            // As in Envoy, a host that failed active health checking stays ejected until
+            // healthy_threshold passes mark it healthy again.
+            if (!host.Flags.HasFlag(HostHealthFlags.FailedActiveHealthCheck))
+            {
+                _outlier()?.OnActiveHealthCheckSuccess(host);
+            }
+
             return;
         }
 

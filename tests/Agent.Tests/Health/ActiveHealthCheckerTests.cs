@@ -224,6 +224,39 @@ public sealed class ActiveHealthCheckerTests
     }
 
     [Fact]
+    public async Task RunOnce_FailedHostPassesOnceBelowHealthyThreshold_StaysEjected()
+    {
+        // A host that failed active health checking is returned by healthy_threshold passes, not one.
+        await using var backend = await HttpBackend.StartAsync("backend-1");
+        var proto = EdsCluster("web");
+        proto.HealthChecks.Add(new HealthCheck
+        {
+            Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            UnhealthyThreshold = 1,
+            HealthyThreshold = 2,
+            HttpHealthCheck = new HealthCheck.Types.HttpHealthCheck { Path = "/healthz" },
+        });
+        var errors = new List<string>();
+        var settings = ClusterSettings.From(proto, errors)! with { Outlier = new OutlierSettings { Consecutive5xx = 1, MaxEjectionPercent = 100 } };
+        Assert.Empty(errors);
+        await using var cluster = new UpstreamCluster(settings, new StatsStore(), new FakeTimeProvider(), NullLoggerFactory.Instance, "v1");
+        cluster.UpdateEndpoints(EndpointAssignment.From(Endpoints("web", (backend.Port, 0)), "", [])!);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+        backend.Healthy = false;
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        host.RecordHttpStatus(500);
+        backend.Healthy = true;
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HostHealthFlags.FailedActiveHealthCheck | HostHealthFlags.FailedOutlierCheck, host.Flags);
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HostHealthFlags.None, host.Flags);
+    }
+
+    [Fact]
     public async Task ChooseHost_AllHostsFailedHealthCheck_PanicRoutesToAll()
     {
         var stats = new StatsStore();
