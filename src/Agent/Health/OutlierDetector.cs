@@ -227,7 +227,13 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
             return false;
         }
 
-        host.Outlier.EjectionCount++;
+        // The multiplier stops growing once the ejection time reaches max_ejection_time, as in
+        // Envoy, so a host that stays healthy returns to base_ejection_time in about max/base intervals.
+        if (_settings.BaseEjectionTime * host.Outlier.EjectionCount < _settings.MaxEjectionTime)
+        {
+            host.Outlier.EjectionCount++;
+        }
+
         host.Outlier.EjectedAt = _time.GetUtcNow();
         host.SetFlag(HostHealthFlags.FailedOutlierCheck, true);
         _stats.Counter(_prefix + "ejections_enforced_total").Increment();

@@ -111,6 +111,39 @@ public sealed class OutlierDetectorTests
     }
 
     [Fact]
+    public void EjectionMultiplier_ManyEjectionsThenCleanIntervals_ReturnsToBaseTime()
+    {
+        // Envoy stops raising the multiplier once the ejection time reaches max_ejection_time, so
+        // about max/base clean intervals bring it back to base_ejection_time.
+        var settings = new OutlierSettings
+        {
+            Consecutive5xx = 1,
+            Interval = TimeSpan.FromSeconds(1),
+            BaseEjectionTime = TimeSpan.FromSeconds(2),
+            MaxEjectionTime = TimeSpan.FromSeconds(4),
+            MaxEjectionPercent = 100,
+        };
+        var (detector, hosts) = Create(settings, 1);
+        using var _ = detector;
+        for (var ejection = 0; ejection < 20; ejection++)
+        {
+            hosts[0].RecordHttpStatus(500);
+            for (var tick = 0; tick < 10 && !hosts[0].IsHealthy; tick++)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            Assert.True(hosts[0].IsHealthy);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(8));
+        hosts[0].RecordHttpStatus(500);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.True(hosts[0].IsHealthy);
+    }
+
+    [Fact]
     public void SuccessRate_OneHostFarBelowMean_IsEjectedOnInterval()
     {
         var settings = new OutlierSettings { SuccessRateMinimumHosts = 5, SuccessRateRequestVolume = 10, MaxEjectionPercent = 50, Consecutive5xx = 1000 };
