@@ -61,7 +61,7 @@ public sealed class OutlierDetectorTests
     [Fact]
     public void MaxEjectionPercent_TenPercentOfTwoHosts_StillEjectsOne()
     {
-        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 2);
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1, AlwaysEjectOneHost = true }, 2);
         using var _ = detector;
 
         hosts[0].RecordHttpStatus(500);
@@ -70,6 +70,33 @@ public sealed class OutlierDetectorTests
         Assert.False(hosts[0].IsHealthy);
         Assert.True(hosts[1].IsHealthy);
         Assert.Equal(1, _stats.Counter("cluster.web.outlier_detection.ejections_overflow").Value);
+    }
+
+    [Fact]
+    public void MaxEjectionPercent_TenPercentOfTwoHostsWithoutAlwaysEjectOne_EjectsNone()
+    {
+        // Envoy treats max_ejection_percent as a strict cap: ejecting one of two hosts would put
+        // 50% out of service, so only always_eject_one_host allows it.
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 2);
+        using var _ = detector;
+
+        hosts[0].RecordHttpStatus(500);
+
+        Assert.True(hosts[0].IsHealthy);
+        Assert.Equal(1, _stats.Counter("cluster.web.outlier_detection.ejections_overflow").Value);
+    }
+
+    [Fact]
+    public void MaxEjectionPercent_TenPercentOfTenHosts_EjectsOne()
+    {
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 10);
+        using var _ = detector;
+
+        hosts[0].RecordHttpStatus(500);
+        hosts[1].RecordHttpStatus(500);
+
+        Assert.False(hosts[0].IsHealthy);
+        Assert.True(hosts[1].IsHealthy);
     }
 
     [Fact]
