@@ -8,7 +8,9 @@ namespace Agent.Health;
 /// <summary>
 /// Runs one health_checks entry against every host of a cluster, each interval. As in Envoy, a new
 /// host starts failed (pending) until its first check, whose result decides at once. Later results
-/// flip the host after unhealthy_threshold failures or healthy_threshold successes.
+/// flip the host after unhealthy_threshold failures or healthy_threshold successes. Only network
+/// failures and timeouts count towards unhealthy_threshold: an HTTP status outside expected_statuses
+/// or a wrong Redis reply marks the host unhealthy at once, as Envoy's active failures do.
 /// </summary>
 internal sealed class ActiveHealthChecker : IAsyncDisposable
 {
@@ -84,7 +86,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         }
     }
 
-    private async Task<bool> CheckAsync(UpstreamHost host, CancellationToken cancellationToken)
+    private async Task<CheckOutcome> CheckAsync(UpstreamHost host, CancellationToken cancellationToken)
     {
         _attempt.Increment();
         using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
@@ -94,19 +96,19 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
             return _settings.Kind switch
             {
                 HealthCheckKind.Http => await CheckHttpAsync(host, linked.Token),
-                HealthCheckKind.Tcp => await CheckTcpAsync(host, linked.Token),
-                _ => await CheckRedisAsync(host, linked.Token),
+                HealthCheckKind.Tcp => await CheckTcpAsync(host, linked.Token) ? CheckOutcome.Passed : CheckOutcome.Failed,
+                _ => await CheckRedisAsync(host, linked.Token) ? CheckOutcome.Passed : CheckOutcome.Rejected,
             };
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or HttpRequestException)
         {
             _networkFailure.Increment();
             AgentHealthLog.HealthCheckFailed(_logger, _clusterName, host.AddressText, e.Message);
-            return false;
+            return CheckOutcome.Failed;
         }
     }
 
-    private async Task<bool> CheckHttpAsync(UpstreamHost host, CancellationToken cancellationToken)
+    private async Task<CheckOutcome> CheckHttpAsync(UpstreamHost host, CancellationToken cancellationToken)
     {
         var uri = new UriBuilder("http", host.IPAddress.Address.ToString(), host.IPAddress.Port, _settings.HttpPath).Uri;
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -114,7 +116,7 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         request.Headers.UserAgent.ParseAdd("Envoy/HC");
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = (long)response.StatusCode;
-        return _settings.ExpectedStatuses.Any(r => status >= r.Start && status < r.End);
+        return _settings.ExpectedStatuses.Any(r => status >= r.Start && status < r.End) ? CheckOutcome.Passed : CheckOutcome.Rejected;
     }
 
     private async Task<bool> CheckTcpAsync(UpstreamHost host, CancellationToken cancellationToken)
@@ -167,8 +169,9 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
         return buffer[..total];
     }
 
-    private void Apply(UpstreamHost host, bool passed)
+    private void Apply(UpstreamHost host, CheckOutcome outcome)
     {
+        var passed = outcome == CheckOutcome.Passed;
         (passed ? _success : _failure).Increment();
         var pending = host.Flags.HasFlag(HostHealthFlags.PendingActiveHealthCheck);
         host.SetFlag(HostHealthFlags.PendingActiveHealthCheck, false);
@@ -181,13 +184,19 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
                 MarkHealthy(host);
             }
 
-            _outlier()?.OnActiveHealthCheckSuccess(host);
+            // As in Envoy, a host that failed active health checking stays ejected until
+            // healthy_threshold passes mark it healthy again.
+            if (!host.Flags.HasFlag(HostHealthFlags.FailedActiveHealthCheck))
+            {
+                _outlier()?.OnActiveHealthCheckSuccess(host);
+            }
+
             return;
         }
 
         host.HealthCheckSuccesses = 0;
         host.HealthCheckFailures++;
-        if (pending || host.HealthCheckFailures >= _settings.UnhealthyThreshold)
+        if (pending || outcome == CheckOutcome.Rejected || host.HealthCheckFailures >= _settings.UnhealthyThreshold)
         {
             MarkUnhealthy(host);
         }
@@ -221,5 +230,16 @@ internal sealed class ActiveHealthChecker : IAsyncDisposable
 
         _http.Dispose();
         _stopping.Dispose();
+    }
+
+    private enum CheckOutcome
+    {
+        Passed,
+
+        // The connection failed or the check timed out.
+        Failed,
+
+        // The host replied, but with a status outside expected_statuses or an unexpected Redis reply.
+        Rejected,
     }
 }

@@ -227,7 +227,13 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
             return false;
         }
 
-        host.Outlier.EjectionCount++;
+        // The multiplier stops growing once the ejection time reaches max_ejection_time, as in
+        // Envoy, so a host that stays healthy returns to base_ejection_time in about max/base intervals.
+        if (_settings.BaseEjectionTime * host.Outlier.EjectionCount < _settings.MaxEjectionTime)
+        {
+            host.Outlier.EjectionCount++;
+        }
+
         host.Outlier.EjectedAt = _time.GetUtcNow();
         host.SetFlag(HostHealthFlags.FailedOutlierCheck, true);
         _stats.Counter(_prefix + "ejections_enforced_total").Increment();
@@ -237,9 +243,9 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
         return true;
     }
 
-    // Envoy ejects while the share already ejected is below max_ejection_percent, so a cluster
-    // too small for the percentage to cover one host still loses one. always_eject_one_host
-    // allows the first ejection even when max_ejection_percent is 0.
+    // max_ejection_percent caps the share out of service after this ejection, so a cluster too
+    // small for the percentage to cover one host loses none. always_eject_one_host allows the
+    // first ejection regardless, as Envoy documents for both fields.
     private bool EjectionAllowed()
     {
         var hosts = _hosts();
@@ -249,8 +255,8 @@ internal sealed class OutlierDetector : IHostOutcomeSink, IDisposable
         }
 
         var active = hosts.Count(h => h.Outlier.IsEjected);
-        var ejectedPercent = 100.0 * active / hosts.Count;
-        return ejectedPercent < _settings.MaxEjectionPercent || (_settings.AlwaysEjectOneHost && active == 0);
+        var ejectedPercent = 100.0 * (active + 1) / hosts.Count;
+        return ejectedPercent <= _settings.MaxEjectionPercent || (_settings.AlwaysEjectOneHost && active == 0);
     }
 
     private void Uneject(UpstreamHost host)

@@ -37,6 +37,11 @@ internal static class PriorityLoad
         }
 
         var panic = levels.Select(l => totalHealth < 100 && IsInPanic(l, panicThresholdPercent)).ToArray();
+        if (panic.All(p => p))
+        {
+            DistributeByHostCount(levels, loads);
+        }
+
         return new PriorityLoadResult(loads, panic);
     }
 
@@ -59,6 +64,27 @@ internal static class PriorityLoad
             var first = Array.FindIndex(health, h => h > 0);
             loads[first] += remaining;
         }
+    }
+
+    // With every level in panic Envoy ignores health and splits load by each level's share of all
+    // hosts. The rounding remainder goes to the first level that has hosts.
+    private static void DistributeByHostCount(IReadOnlyList<PriorityHealth> levels, int[] loads)
+    {
+        var totalHosts = levels.Sum(l => l.TotalHosts);
+        Array.Clear(loads);
+        if (totalHosts == 0)
+        {
+            loads[0] = 100;
+            return;
+        }
+
+        for (var i = 0; i < levels.Count; i++)
+        {
+            loads[i] = 100 * levels[i].TotalHosts / totalHosts;
+        }
+
+        var first = levels.ToList().FindIndex(l => l.TotalHosts > 0);
+        loads[first] += 100 - loads.Sum();
     }
 
     private static bool IsInPanic(PriorityHealth level, double thresholdPercent)

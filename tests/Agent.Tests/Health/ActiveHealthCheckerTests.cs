@@ -30,11 +30,11 @@ public sealed class ActiveHealthCheckerTests
         return settings!;
     }
 
-    private static async Task<UpstreamCluster> CheckedClusterAsync(HealthCheck check, int port)
+    private static async Task<UpstreamCluster> CheckedClusterAsync(HealthCheck check, int port, uint unhealthyThreshold = 1)
     {
         check.Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5));
         check.Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
-        check.UnhealthyThreshold = 1;
+        check.UnhealthyThreshold = unhealthyThreshold;
         check.HealthyThreshold = 1;
         var proto = EdsCluster("cache");
         proto.HealthChecks.Add(check);
@@ -132,6 +132,82 @@ public sealed class ActiveHealthCheckerTests
     }
 
     [Fact]
+    public async Task RunOnce_UnexpectedHttpStatusAboveThreshold_MarksUnhealthyAtOnce()
+    {
+        // Envoy ignores unhealthy_threshold when a host responds with a status outside
+        // expected_statuses. Only network failures and timeouts count towards it.
+        await using var backend = await HttpBackend.StartAsync("backend-1");
+        var proto = EdsCluster("web");
+        proto.HealthChecks.Add(new HealthCheck
+        {
+            Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            UnhealthyThreshold = 3,
+            HealthyThreshold = 1,
+            HttpHealthCheck = new HealthCheck.Types.HttpHealthCheck { Path = "/healthz" },
+        });
+        var errors = new List<string>();
+        var settings = ClusterSettings.From(proto, errors);
+        Assert.Empty(errors);
+        await using var cluster = new UpstreamCluster(settings!, new StatsStore(), new FakeTimeProvider(), NullLoggerFactory.Instance, "v1");
+        cluster.UpdateEndpoints(EndpointAssignment.From(Endpoints("web", (backend.Port, 0)), "", [])!);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+
+        backend.Healthy = false;
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HostHealthFlags.FailedActiveHealthCheck, host.Flags);
+    }
+
+    [Fact]
+    public async Task RunOnce_RedisKeySetAboveThreshold_MarksUnhealthyAtOnce()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await CheckedClusterAsync(RedisCheck("maintenance"), redis.Port, unhealthyThreshold: 3);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+
+        Assert.Equal("+OK", await redis.CommandAsync("SET", "maintenance", "1").WaitAsync(TimeSpan.FromSeconds(10)));
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(host.IsHealthy);
+    }
+
+    [Fact]
+    public async Task RunOnce_ConnectFailureBelowThreshold_StaysHealthy()
+    {
+        var backend = await HttpBackend.StartAsync("backend-1");
+        var proto = EdsCluster("web");
+        proto.HealthChecks.Add(new HealthCheck
+        {
+            Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            UnhealthyThreshold = 2,
+            HealthyThreshold = 1,
+            HttpHealthCheck = new HealthCheck.Types.HttpHealthCheck { Path = "/healthz" },
+        });
+        var errors = new List<string>();
+        var settings = ClusterSettings.From(proto, errors);
+        Assert.Empty(errors);
+        await using var cluster = new UpstreamCluster(settings!, new StatsStore(), new FakeTimeProvider(), NullLoggerFactory.Instance, "v1");
+        cluster.UpdateEndpoints(EndpointAssignment.From(Endpoints("web", (backend.Port, 0)), "", [])!);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await backend.DisposeAsync();
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(host.IsHealthy);
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(host.IsHealthy);
+    }
+
+    [Fact]
     public async Task RunOnce_PassingCheck_ReturnsEjectedHost()
     {
         await using var backend = await HttpBackend.StartAsync("backend-1");
@@ -145,6 +221,39 @@ public sealed class ActiveHealthCheckerTests
         await cluster.HealthCheckers.Single().RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(host.IsHealthy);
+    }
+
+    [Fact]
+    public async Task RunOnce_FailedHostPassesOnceBelowHealthyThreshold_StaysEjected()
+    {
+        // A host that failed active health checking is returned by healthy_threshold passes, not one.
+        await using var backend = await HttpBackend.StartAsync("backend-1");
+        var proto = EdsCluster("web");
+        proto.HealthChecks.Add(new HealthCheck
+        {
+            Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            UnhealthyThreshold = 1,
+            HealthyThreshold = 2,
+            HttpHealthCheck = new HealthCheck.Types.HttpHealthCheck { Path = "/healthz" },
+        });
+        var errors = new List<string>();
+        var settings = ClusterSettings.From(proto, errors)! with { Outlier = new OutlierSettings { Consecutive5xx = 1, MaxEjectionPercent = 100 } };
+        Assert.Empty(errors);
+        await using var cluster = new UpstreamCluster(settings, new StatsStore(), new FakeTimeProvider(), NullLoggerFactory.Instance, "v1");
+        cluster.UpdateEndpoints(EndpointAssignment.From(Endpoints("web", (backend.Port, 0)), "", [])!);
+        var host = cluster.Hosts!.All.Single();
+        var checker = cluster.HealthCheckers.Single();
+        backend.Healthy = false;
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        host.RecordHttpStatus(500);
+        backend.Healthy = true;
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HostHealthFlags.FailedActiveHealthCheck | HostHealthFlags.FailedOutlierCheck, host.Flags);
+
+        await checker.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HostHealthFlags.None, host.Flags);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class OutlierDetectorTests
     [Fact]
     public void MaxEjectionPercent_TenPercentOfTwoHosts_StillEjectsOne()
     {
-        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 2);
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1, AlwaysEjectOneHost = true }, 2);
         using var _ = detector;
 
         hosts[0].RecordHttpStatus(500);
@@ -70,6 +70,33 @@ public sealed class OutlierDetectorTests
         Assert.False(hosts[0].IsHealthy);
         Assert.True(hosts[1].IsHealthy);
         Assert.Equal(1, _stats.Counter("cluster.web.outlier_detection.ejections_overflow").Value);
+    }
+
+    [Fact]
+    public void MaxEjectionPercent_TenPercentOfTwoHostsWithoutAlwaysEjectOne_EjectsNone()
+    {
+        // Envoy treats max_ejection_percent as a strict cap: ejecting one of two hosts would put
+        // 50% out of service, so only always_eject_one_host allows it.
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 2);
+        using var _ = detector;
+
+        hosts[0].RecordHttpStatus(500);
+
+        Assert.True(hosts[0].IsHealthy);
+        Assert.Equal(1, _stats.Counter("cluster.web.outlier_detection.ejections_overflow").Value);
+    }
+
+    [Fact]
+    public void MaxEjectionPercent_TenPercentOfTenHosts_EjectsOne()
+    {
+        var (detector, hosts) = Create(new OutlierSettings { Consecutive5xx = 1 }, 10);
+        using var _ = detector;
+
+        hosts[0].RecordHttpStatus(500);
+        hosts[1].RecordHttpStatus(500);
+
+        Assert.False(hosts[0].IsHealthy);
+        Assert.True(hosts[1].IsHealthy);
     }
 
     [Fact]
@@ -108,6 +135,39 @@ public sealed class OutlierDetectorTests
         Assert.Equal(TimeSpan.FromSeconds(30), detector.EjectionDuration(1));
         Assert.Equal(TimeSpan.FromSeconds(90), detector.EjectionDuration(3));
         Assert.Equal(TimeSpan.FromSeconds(100), detector.EjectionDuration(4));
+    }
+
+    [Fact]
+    public void EjectionMultiplier_ManyEjectionsThenCleanIntervals_ReturnsToBaseTime()
+    {
+        // Envoy stops raising the multiplier once the ejection time reaches max_ejection_time, so
+        // about max/base clean intervals bring it back to base_ejection_time.
+        var settings = new OutlierSettings
+        {
+            Consecutive5xx = 1,
+            Interval = TimeSpan.FromSeconds(1),
+            BaseEjectionTime = TimeSpan.FromSeconds(2),
+            MaxEjectionTime = TimeSpan.FromSeconds(4),
+            MaxEjectionPercent = 100,
+        };
+        var (detector, hosts) = Create(settings, 1);
+        using var _ = detector;
+        for (var ejection = 0; ejection < 20; ejection++)
+        {
+            hosts[0].RecordHttpStatus(500);
+            for (var tick = 0; tick < 10 && !hosts[0].IsHealthy; tick++)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            Assert.True(hosts[0].IsHealthy);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(8));
+        hosts[0].RecordHttpStatus(500);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.True(hosts[0].IsHealthy);
     }
 
     [Fact]

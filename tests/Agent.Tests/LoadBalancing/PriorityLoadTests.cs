@@ -39,13 +39,29 @@ public sealed class PriorityLoadTests
     [Fact]
     public void Compute_NoHealthyHost_SendsAllToP0InPanic()
     {
-        PriorityHealth[] levels = [new(2, 0), new(1, 0)];
+        // Every level in panic splits by host count, so P0 gets everything when P1 has no hosts.
+        PriorityHealth[] levels = [new(2, 0), new(0, 0)];
 
         var result = PriorityLoad.Compute(levels, 140, 50);
 
         Assert.Equal(100, result.Loads[0]);
         Assert.Equal(0, result.Loads[1]);
         Assert.True(result.Panic[0]);
+    }
+
+    [Fact]
+    public void Compute_AllLevelsInPanic_SplitsByHostCount()
+    {
+        // When every level is in panic, Envoy spreads load by each level's share of all hosts,
+        // whatever their health: 1 of 4 hosts in P0 and 3 of 4 in P1.
+        PriorityHealth[] levels = [new(1, 0), new(3, 1)];
+
+        var result = PriorityLoad.Compute(levels, 140, 50);
+
+        Assert.Equal(25, result.Loads[0]);
+        Assert.Equal(75, result.Loads[1]);
+        Assert.True(result.Panic[0]);
+        Assert.True(result.Panic[1]);
     }
 
     [Fact]
