@@ -16,8 +16,7 @@ internal static class ResourceEndpoints
     {
         var group = api.MapGroup(segment);
         group.MapGet("", (ConfigService config) => List(config.Current.All(kind)));
-        group.MapGet("/{name}", (string name, ConfigService config) =>
-            config.Current.Find(kind, DecodeSlash(name)) is { } resource ? Json(EnvoyJson.Format(resource), 200) : NotFound(kind, DecodeSlash(name)));
+        group.MapGet("/{name}", (string name, ConfigService config) => Get(config, kind, DecodeSlash(name)));
         group.MapPost("", (HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel) =>
             WriteAsync(request, body, config, kind, EditMode.Create, name: null, $"/api/v1/{segment}", cancel));
         group.MapPut("/{name}", (string name, HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel) =>
@@ -30,9 +29,13 @@ internal static class ResourceEndpoints
     // a path keeps its segments. Names never contain '/', so an encoded one is decoded to be rejected.
     private static string DecodeSlash(string name) => name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
+    private static IResult Get(ConfigService config, ResourceKind kind, string name) =>
+        config.Current.Find(kind, name) is { } resource ? Json(EnvoyJson.Format(resource), 200) : NotFound(kind, name);
+
     public static async Task<IResult> SetEndpointsAsync(
         string name, HttpRequest request, RequestBody body, ConfigService config, CancellationToken cancel)
     {
+        name = DecodeSlash(name);
         var (text, format, problem) = await body.ReadAsync(request, cancel);
         var read = problem is null ? ResourceReader.ReadSingle(text, format, ResourceKind.Endpoints) : null;
         if (problem is not null || read!.Resource is null)
