@@ -72,8 +72,8 @@ internal sealed class ClusterManager(StatsStore stats, TimeProvider time, ILogge
 
     private async Task ReplaceClustersAsync(List<ClusterSettings> settings, string version)
     {
-        var wanted = settings.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in _clusters.Keys.Where(n => !wanted.Contains(n)).ToList())
+        var requested = settings.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _clusters.Keys.Where(n => !requested.Contains(n)).ToList())
         {
             if (_clusters.TryRemove(name, out var removed))
             {
@@ -102,7 +102,7 @@ internal sealed class ClusterManager(StatsStore stats, TimeProvider time, ILogge
         }
     }
 
-    // A replaced cluster keeps its hosts (and their state) until EDS says otherwise; a new EDS
+    // A replaced cluster keeps its hosts (and their state) until EDS replaces them; a new EDS
     // cluster takes endpoints already received for its service name.
     private void InitializeHosts(UpstreamCluster cluster, UpstreamCluster? previous)
     {

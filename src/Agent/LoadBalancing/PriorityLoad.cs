@@ -1,6 +1,6 @@
 namespace Agent.LoadBalancing;
 
-/// <summary>One priority level as the load calculation sees it.</summary>
+/// <summary>The host counts of one priority level, the input of the load calculation.</summary>
 internal readonly record struct PriorityHealth(int TotalHosts, int HealthyHosts);
 
 /// <summary>The share of traffic (percent, summing to 100) each priority gets, and which are in panic.</summary>

@@ -10,7 +10,7 @@ public static class TypeUrls
 
     /// <summary>
     /// Clusters before their endpoints and listeners before their routes, so that a client never
-    /// receives an endpoint or route set that nothing it knows refers to yet.
+    /// receives an endpoint or route set that no resource it has received refers to yet.
     /// </summary>
     public static readonly IReadOnlyList<string> All = [Cluster, Endpoint, Listener, Route];
 

@@ -3,7 +3,7 @@ using Envoy.Service.Discovery.V3;
 
 namespace ControlPlane.Xds;
 
-/// <summary>How a stream answers a request that carries the nonce of its type's last response.</summary>
+/// <summary>How a stream responds to a request that carries the nonce of its type's last response.</summary>
 internal enum ReplyKind
 {
     /// <summary>No response is waiting for a reply, so the request only updates the subscription.</summary>
@@ -47,14 +47,14 @@ internal sealed class TypeSubscription
     public string? VersionSent { get; private set; }
 
     /// <summary>
-    /// The publish timestamp of the change the last response pushed, or 0 when that response
-    /// answered a request (a first request or newly requested names) and not a change.
+    /// The publish timestamp of the change the last response pushed, or 0 when that response was
+    /// sent for a request (a first request or newly requested names) and not for a change.
     /// </summary>
     public long PushedChangeTimestamp { get; private set; }
 
     /// <summary>
-    /// True when the request answers a response older than the last one sent for this type, which
-    /// the protocol says to ignore: the client will reply to the newer response too.
+    /// True when the request acknowledges or rejects a response older than the last one sent for
+    /// this type. The protocol ignores such requests, because the client also replies to the newer response.
     /// </summary>
     public bool IsStale(string responseNonce) => Nonce is not null && responseNonce != Nonce;
 
