@@ -31,6 +31,10 @@ internal sealed class XdsTestServer : IAsyncDisposable
     public XdsTestClient OpenAds(string nodeId = "node-1", GrpcChannel? channel = null, string nodeCluster = "test-cluster") =>
         new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel ?? Channel).StreamAggregatedResources(), nodeId, nodeCluster);
 
+    /// <summary>Opens a delta ADS stream on <paramref name="channel"/>, or on the shared channel when it is null.</summary>
+    public DeltaTestClient OpenDeltaAds(string nodeId = "node-1", GrpcChannel? channel = null) =>
+        new(new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel ?? Channel).DeltaAggregatedResources(), nodeId);
+
     /// <summary>GET /api/v1/nodes, parsed.</summary>
     public async Task<JsonElement> GetNodesAsync()
     {
