@@ -11,6 +11,7 @@ namespace ControlPlane.Tests.Bootstrap;
 internal static class BootstrapFiles
 {
     public const string Root = "envoy-bootstrap.yaml";
+    public const string RootDelta = "envoy-bootstrap-delta.yaml";
     public const string DockerEnvoy = "deploy/docker/envoy-bootstrap.yaml";
     public const string DockerAgent = "deploy/docker/agent-bootstrap.yaml";
 

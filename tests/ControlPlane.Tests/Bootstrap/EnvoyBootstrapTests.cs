@@ -9,7 +9,10 @@ namespace ControlPlane.Tests.Bootstrap;
 
 public sealed class EnvoyBootstrapTests
 {
-    public static TheoryData<string> AllBootstraps => [BootstrapFiles.Root, BootstrapFiles.DockerEnvoy, BootstrapFiles.DockerAgent];
+    public static TheoryData<string> AllBootstraps =>
+        [BootstrapFiles.Root, BootstrapFiles.RootDelta, BootstrapFiles.DockerEnvoy, BootstrapFiles.DockerAgent];
+
+    public static TheoryData<string> StateOfTheWorldBootstraps => [BootstrapFiles.Root, BootstrapFiles.DockerEnvoy, BootstrapFiles.DockerAgent];
 
     [Fact]
     public void Parse_RootBootstrap_NamesNodeAndLocality()
@@ -73,7 +76,7 @@ public sealed class EnvoyBootstrapTests
     }
 
     [Theory]
-    [MemberData(nameof(AllBootstraps))]
+    [MemberData(nameof(StateOfTheWorldBootstraps))]
     public void Parse_Bootstrap_AdsOverGrpcV3(string path)
     {
         var ads = BootstrapFiles.Parse(path).DynamicResources.AdsConfig;
@@ -81,6 +84,27 @@ public sealed class EnvoyBootstrapTests
         Assert.Equal(ApiConfigSource.Types.ApiType.Grpc, ads.ApiType);
         Assert.Equal(ApiVersion.V3, ads.TransportApiVersion);
         Assert.Equal("xds_cluster", ads.GrpcServices.Single().EnvoyGrpc.ClusterName);
+    }
+
+    [Fact]
+    public void Parse_DeltaBootstrap_AdsOverDeltaGrpcV3()
+    {
+        var ads = BootstrapFiles.Parse(BootstrapFiles.RootDelta).DynamicResources.AdsConfig;
+
+        Assert.Equal(ApiConfigSource.Types.ApiType.DeltaGrpc, ads.ApiType);
+        Assert.Equal(ApiVersion.V3, ads.TransportApiVersion);
+        Assert.Equal("xds_cluster", ads.GrpcServices.Single().EnvoyGrpc.ClusterName);
+    }
+
+    [Fact]
+    public void Parse_DeltaBootstrap_DiffersFromRootOnlyInApiType()
+    {
+        var root = BootstrapFiles.Parse(BootstrapFiles.Root);
+        var delta = BootstrapFiles.Parse(BootstrapFiles.RootDelta);
+
+        delta.DynamicResources.AdsConfig.ApiType = root.DynamicResources.AdsConfig.ApiType;
+
+        Assert.Equal(root, delta);
     }
 
     [Theory]
