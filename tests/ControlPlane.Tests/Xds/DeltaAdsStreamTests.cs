@@ -215,7 +215,7 @@ public sealed class DeltaAdsStreamTests
         await client.ReadAsync();
 
         // The client cannot tell whether "*" still covers a name it unsubscribes from, so the
-        // server must say: the resource if it exists, its removal if not.
+        // server must send the resource if it exists and its removal if not.
         await client.UnsubscribeAsync(TypeUrls.Cluster, "web", "absent");
         var response = await client.ReadAsync();
 

@@ -65,7 +65,7 @@ internal sealed class DeltaTestClient : IDisposable
 
     /// <summary>
     /// Proves that no response is queued: subscribes to a type the stream has not subscribed to
-    /// yet (the server answers a type's first request at once) and reads that answer. The server
+    /// yet (the server responds to a type's first request at once) and reads that response. The server
     /// handles a stream's requests and publishes in order on one loop, so a response it owed
     /// earlier would arrive first and fail the type check. Works once per type and stream.
     /// </summary>

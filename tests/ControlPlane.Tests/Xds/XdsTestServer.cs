@@ -24,8 +24,24 @@ internal sealed class XdsTestServer : IAsyncDisposable
 
     public SnapshotCache Cache { get; }
 
-    public static async Task<XdsTestServer> StartAsync() =>
-        new(await ControlPlaneServer.StartAsync().WaitAsync(XdsTestClient.Timeout));
+    /// <summary>
+    /// Starts a control plane on free ports. A port that LoopbackPorts returned can be taken before
+    /// the server binds it (by a client connection's local port, for one), so a bind that fails
+    /// with "address in use" is tried again on new ports, up to three times.
+    /// </summary>
+    public static async Task<XdsTestServer> StartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new(await ControlPlaneServer.StartAsync().WaitAsync(XdsTestClient.Timeout));
+            }
+            catch (IOException exception) when (attempt < 3 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
 
     /// <summary>Opens an ADS stream on <paramref name="channel"/>, or on the shared channel when it is null.</summary>
     public XdsTestClient OpenAds(string nodeId = "node-1", GrpcChannel? channel = null, string nodeCluster = "test-cluster") =>

@@ -33,10 +33,10 @@ internal sealed class DeltaResponseBuilder
         }
     }
 
-    /// <summary>Adds <paramref name="resource"/> unless <paramref name="held"/> lists it at the same version.</summary>
-    public void AddUnlessHeld(XdsResource resource, Dictionary<string, string>? held)
+    /// <summary>Adds <paramref name="resource"/> unless <paramref name="clientVersions"/> lists it at the same version.</summary>
+    public void AddUnlessClientHasIt(XdsResource resource, Dictionary<string, string>? clientVersions)
     {
-        if (held is null || !held.TryGetValue(resource.Name, out var version) || version != resource.Version)
+        if (clientVersions is null || !clientVersions.TryGetValue(resource.Name, out var version) || version != resource.Version)
         {
             Add(resource);
         }

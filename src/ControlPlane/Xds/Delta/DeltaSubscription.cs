@@ -11,9 +11,9 @@ namespace ControlPlane.Xds.Delta;
 /// Per-stream state, kept small for many thousands of streams: this object, a reference to the
 /// <see cref="TypeSnapshot"/> the client is caught up with (shared by every stream at that
 /// version), a wildcard flag, and a set of names only for explicit (non-wildcard) subscriptions.
-/// The server does not copy a name-to-version map per stream: after each response the client
-/// holds exactly the baseline's versions of the names it subscribes to, so the baseline alone
-/// says what it has. The request fields that need work (newly subscribed names, the
+/// The server does not copy a name-to-version map per stream: after each response it treats the
+/// client as having exactly the baseline's versions of the names it subscribes to (NACKed ones
+/// included), so the baseline alone records what the client has. The request fields that need work (newly subscribed names, the
 /// initial_resource_versions of a reconnect) live in <see cref="PendingWork"/> until the next
 /// response is built, and are dropped then.
 /// </remarks>
@@ -27,7 +27,7 @@ internal sealed class DeltaSubscription
     private bool _awaitingReply;
     private PendingWork? _pending;
 
-    // The snapshot the client holds, restricted to what it subscribes to. It moves to the
+    // The snapshot the client has, restricted to what it subscribes to. It moves to the
     // current snapshot with every response, ACKed or not, so a NACKed version is not sent again
     // until the type changes.
     private TypeSnapshot? _baseline;
@@ -45,7 +45,7 @@ internal sealed class DeltaSubscription
     /// <summary>The system_version_info of the last response sent, or null before it.</summary>
     public string? VersionSent { get; private set; }
 
-    /// <summary>The publish timestamp of the change the last response pushed, or 0 when it answered a request.</summary>
+    /// <summary>The publish timestamp of the change the last response pushed, or 0 when it was sent for a request.</summary>
     public long PushedChangeTimestamp { get; private set; }
 
     /// <summary>True while the subscription covers every resource of the type.</summary>
@@ -66,6 +66,8 @@ internal sealed class DeltaSubscription
             return ReplyKind.None;
         }
 
+        // TODO(xds): a delta client replies to every response, so a NACK of an older one is a real
+        // rejection. Record it too instead of counting it as stale.
         if (request.ResponseNonce != Nonce || !_awaitingReply)
         {
             stale = request.ResponseNonce != Nonce;
@@ -83,6 +85,7 @@ internal sealed class DeltaSubscription
     /// </summary>
     public void Update(DeltaDiscoveryRequest request, TypeSnapshot current)
     {
+        // TODO(xds): resource_locators_subscribe/_unsubscribe (xdstp:// names) and aliases are ignored.
         var pending = _pending ??= new PendingWork();
         if (!_requested)
         {
@@ -257,10 +260,10 @@ internal sealed class DeltaSubscription
         {
             foreach (var resource in current.Resources.Values)
             {
-                builder.AddUnlessHeld(resource, initial);
+                builder.AddUnlessClientHasIt(resource, initial);
             }
 
-            // A reconnecting client names what it holds; tell it which of those no longer exist.
+            // A reconnecting client lists what it has. Report those that no longer exist as removed.
             foreach (var name in initial?.Keys ?? Enumerable.Empty<string>())
             {
                 if (!current.Resources.ContainsKey(name))
@@ -276,7 +279,7 @@ internal sealed class DeltaSubscription
             // learns so at once instead of waiting for its own timeout.
             if (current.Resources.TryGetValue(name, out var resource))
             {
-                builder.AddUnlessHeld(resource, initial);
+                builder.AddUnlessClientHasIt(resource, initial);
             }
             else
             {
@@ -297,7 +300,7 @@ internal sealed class DeltaSubscription
         /// <summary>Names to send, or to list as removed, whatever the client was sent before.</summary>
         public HashSet<string>? Names { get; set; }
 
-        /// <summary>The initial_resource_versions of the first request: what a reconnecting client holds.</summary>
+        /// <summary>The initial_resource_versions of the first request: what a reconnecting client has.</summary>
         public Dictionary<string, string>? InitialVersions { get; set; }
     }
 }
