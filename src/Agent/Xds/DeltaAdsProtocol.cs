@@ -132,6 +132,7 @@ internal sealed class DeltaAdsProtocol(
         var wildcard = response.TypeUrl is XdsTypes.Cluster or XdsTypes.Listener;
         foreach (var resource in response.Resources)
         {
+            // TODO(xds): a Resource without its resource field is a TTL heartbeat in Envoy; the agent does not support TTLs.
             if (string.IsNullOrEmpty(resource.Name) || resource.Resource_ is null)
             {
                 errors.Add($"a resource '{resource.Name}' without a name or without its resource field");
@@ -148,6 +149,8 @@ internal sealed class DeltaAdsProtocol(
             merged[resource.Name] = resource;
         }
 
+        // TODO(xds): the applier only adds endpoints and routes, so a removed ClusterLoadAssignment or
+        // route configuration keeps serving until the cluster or listener that uses it goes away.
         foreach (var name in response.RemovedResources)
         {
             merged.Remove(name);
