@@ -44,6 +44,9 @@ internal abstract class AdsProtocol<TRequest, TResponse>(
     /// <summary>Raised before each request is written on the stream; tests read it.</summary>
     public event Action<TRequest>? RequestWriting;
 
+    /// <summary>Raised for each response before it is applied; tests read it.</summary>
+    public event Action<TResponse>? ResponseReceived;
+
     protected AgentBootstrap Bootstrap => bootstrap;
 
     protected ILogger Logger => logger;
@@ -82,6 +85,7 @@ internal abstract class AdsProtocol<TRequest, TResponse>(
         {
             // 2. Apply the response and ACK or NACK it.
             onResponse();
+            ResponseReceived?.Invoke(response);
             await WriteAsync(await HandleResponseAsync(response));
 
             // 3. Follow the EDS and RDS names that the applied clusters and listeners need now.

@@ -50,7 +50,9 @@ internal sealed class AgentRunner : IAsyncDisposable
                 endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: {{xdsPort}} } } } } ] } ]
         """;
 
-    public static async Task<AgentRunner> StartAsync(int xdsPort, TimeProvider? time = null, string apiType = "GRPC")
+    /// <param name="beforeStart">Runs after the host is built and before it starts, for example to subscribe to events.</param>
+    public static async Task<AgentRunner> StartAsync(
+        int xdsPort, TimeProvider? time = null, string apiType = "GRPC", Action<IServiceProvider>? beforeStart = null)
     {
         var adminPort = LoopbackPorts.GetFree();
         var (bootstrap, errors) = BootstrapLoader.Parse(BootstrapYaml(xdsPort, adminPort, apiType), "test");
@@ -62,6 +64,7 @@ internal sealed class AgentRunner : IAsyncDisposable
                 services.AddSingleton(time);
             }
         });
+        beforeStart?.Invoke(host.Services);
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
         return new AgentRunner(host, adminPort);
     }
