@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Agent.Tests.Support;
 using Agent.Xds;
 using Microsoft.Extensions.Time.Testing;
@@ -116,6 +117,8 @@ public sealed class DeltaAdsClientTests
         Assert.Equal(acceptedVersion, status.Types[Types.Cluster].Version);
         Assert.Contains("cluster 'bad'.lb_policy", status.Types[Types.Cluster].LastNack);
         Assert.Equal(heldVersions, traffic.Protocol.ResourceVersions(Types.Cluster));
+        var serverNack = await ServerNackMessageAsync(controlPlane, "cds");
+        Assert.Contains("cluster 'bad'.lb_policy", serverNack);
     }
 
     [Fact]
@@ -173,6 +176,30 @@ public sealed class DeltaAdsClientTests
         Assert.Empty(cdsResponse.RemovedResources);
         Assert.Equal(["web"], edsResponse.Resources.Select(r => r.Name));
         Assert.Equal(["api", "web"], agent.Clusters.Clusters.Select(c => c.Name));
+    }
+
+    /// <summary>Polls GET /api/v1/nodes until the agent's type shows a last_nack and returns its message.</summary>
+    private static async Task<string> ServerNackMessageAsync(ControlPlaneServer controlPlane, string type)
+    {
+        string? message = null;
+        var deadline = DateTime.UtcNow + Timeout;
+        while (message is null && DateTime.UtcNow < deadline)
+        {
+            var body = await controlPlane.Api.GetStringAsync("/api/v1/nodes").WaitAsync(Timeout);
+            using var json = JsonDocument.Parse(body);
+            message = json.RootElement.EnumerateArray()
+                .Where(node => node.GetProperty("id").GetString() == "agent-test")
+                .Select(node => node.GetProperty("types").TryGetProperty(type, out var status) ? status : default)
+                .Where(status => status.ValueKind == JsonValueKind.Object && status.GetProperty("last_nack").ValueKind == JsonValueKind.Object)
+                .Select(status => status.GetProperty("last_nack").GetProperty("message").GetString())
+                .FirstOrDefault();
+            if (message is null)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        return message ?? throw new TimeoutException($"timed out waiting for a {type} last_nack in /api/v1/nodes");
     }
 
     private static async Task PutClusterAsync(ControlPlaneServer controlPlane, string name, int port, string extra = "")
