@@ -10,7 +10,7 @@ namespace Agent.Xds;
 /// Incremental ADS (api_type DELTA_GRPC). A response carries only the resources that changed and
 /// the names of removed ones, so the client stores every resource it has received per type and applies the
 /// merged, complete set, as under state of the world. Subscriptions change by
-/// resource_names_subscribe and resource_names_unsubscribe, and a new stream tells the server the
+/// resource_names_subscribe and resource_names_unsubscribe, and a new stream sends the server the
 /// versions already held (initial_resource_versions) so that it sends only what differs.
 /// </summary>
 internal sealed class DeltaAdsProtocol(
@@ -139,7 +139,7 @@ internal sealed class DeltaAdsProtocol(
                 continue;
             }
 
-            // A response can cross an unsubscribe on the wire; Envoy ignores such resources too.
+            // A response can cross an unsubscribe on the wire, so a resource no longer subscribed is dropped.
             if (!wildcard && !state.Names.Contains(resource.Name))
             {
                 XdsLog.NotSubscribed(Logger, Bootstrap.Node.Id, XdsTypes.ShortName(response.TypeUrl), resource.Name, resource.Version);

@@ -31,17 +31,17 @@ internal sealed class DeltaTraffic
         return new DeltaTraffic(Assert.IsType<DeltaAdsProtocol>(protocol));
     }
 
-    public async Task<DeltaDiscoveryRequest> WaitForRequestAsync(int stream, Func<DeltaDiscoveryRequest, bool> match, string what)
+    public async Task<DeltaDiscoveryRequest> WaitForRequestAsync(int stream, Func<DeltaDiscoveryRequest, bool> match, string description)
     {
         DeltaDiscoveryRequest? found = null;
-        await AgentRunner.WaitUntilAsync(() => (found = Find(_requests, stream, match)) is not null, what);
+        await AgentRunner.WaitUntilAsync(() => (found = Find(_requests, stream, match)) is not null, description);
         return found!;
     }
 
-    public async Task<DeltaDiscoveryResponse> WaitForResponseAsync(int stream, Func<DeltaDiscoveryResponse, bool> match, string what)
+    public async Task<DeltaDiscoveryResponse> WaitForResponseAsync(int stream, Func<DeltaDiscoveryResponse, bool> match, string description)
     {
         DeltaDiscoveryResponse? found = null;
-        await AgentRunner.WaitUntilAsync(() => (found = Find(_responses, stream, match)) is not null, what);
+        await AgentRunner.WaitUntilAsync(() => (found = Find(_responses, stream, match)) is not null, description);
         return found!;
     }
 
