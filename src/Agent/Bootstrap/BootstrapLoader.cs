@@ -48,19 +48,7 @@ internal static class BootstrapLoader
 
         var admin = ReadAdminAddress(proto, errors);
         var ads = proto.DynamicResources?.AdsConfig;
-        string? xdsClusterName = null;
-        if (ads is null || ads.ApiType != ApiConfigSource.Types.ApiType.Grpc || ads.GrpcServices.Count == 0)
-        {
-            errors.Add("dynamic_resources.ads_config: missing or not api_type GRPC with one grpc_services entry");
-        }
-        else
-        {
-            xdsClusterName = ads.GrpcServices[0].EnvoyGrpc?.ClusterName;
-            if (string.IsNullOrEmpty(xdsClusterName))
-            {
-                errors.Add("dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name: missing");
-            }
-        }
+        var xdsClusterName = ReadAdsCluster(ads, errors);
 
         RequireAds(proto.DynamicResources?.CdsConfig, "dynamic_resources.cds_config", errors);
         RequireAds(proto.DynamicResources?.LdsConfig, "dynamic_resources.lds_config", errors);
@@ -71,7 +59,34 @@ internal static class BootstrapLoader
             return (null, errors);
         }
 
-        return (new AgentBootstrap(proto.Node!, admin!, xdsClusterName!, address!, timeout, proto), []);
+        return (new AgentBootstrap(proto.Node!, admin!, xdsClusterName!, address!, timeout, ads!.ApiType, proto), []);
+    }
+
+    // GRPC is state-of-the-world ADS and DELTA_GRPC incremental ADS; Envoy's other api_type values
+    // (REST, AGGREGATED_GRPC, AGGREGATED_DELTA_GRPC) do not configure an ADS stream.
+    private static string? ReadAdsCluster(ApiConfigSource? ads, List<string> errors)
+    {
+        if (ads is null || ads.GrpcServices.Count == 0)
+        {
+            errors.Add("dynamic_resources.ads_config: missing or without a grpc_services entry");
+            return null;
+        }
+
+        if (ads.ApiType is not (ApiConfigSource.Types.ApiType.Grpc or ApiConfigSource.Types.ApiType.DeltaGrpc))
+        {
+            var name = ApiConfigSource.Descriptor.FindFieldByNumber(ApiConfigSource.ApiTypeFieldNumber)
+                .EnumType.FindValueByNumber((int)ads.ApiType)?.Name ?? ((int)ads.ApiType).ToString();
+            errors.Add($"dynamic_resources.ads_config.api_type: {name} is not supported; use GRPC or DELTA_GRPC");
+        }
+
+        var xdsClusterName = ads.GrpcServices[0].EnvoyGrpc?.ClusterName;
+        if (string.IsNullOrEmpty(xdsClusterName))
+        {
+            errors.Add("dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name: missing");
+            return null;
+        }
+
+        return xdsClusterName;
     }
 
     private static IPEndPoint? ReadAdminAddress(BootstrapProto proto, List<string> errors)

@@ -1,5 +1,6 @@
 using Agent.Bootstrap;
 using Agent.Tests.Support;
+using Envoy.Config.Core.V3;
 
 namespace Agent.Tests.Bootstrap;
 
@@ -20,6 +21,37 @@ public sealed class BootstrapLoaderTests
         Assert.Equal("127.0.0.1:9901", bootstrap.AdminAddress.ToString());
         Assert.Equal(new Uri("http://127.0.0.1:18000"), bootstrap.XdsServerAddress);
         Assert.Equal(TimeSpan.FromSeconds(1), bootstrap.XdsConnectTimeout);
+        Assert.Equal(ApiConfigSource.Types.ApiType.Grpc, bootstrap.AdsApiType);
+    }
+
+    [Fact]
+    public void Load_DeployDeltaBootstrap_ReadsDeltaGrpc()
+    {
+        var path = Path.Combine(RepositoryRoot(), "deploy", "agent-bootstrap-delta.yaml");
+
+        var (bootstrap, errors) = BootstrapLoader.Load(path);
+
+        Assert.Empty(errors);
+        Assert.NotNull(bootstrap);
+        Assert.Equal(ApiConfigSource.Types.ApiType.DeltaGrpc, bootstrap.AdsApiType);
+        Assert.Equal("agent-1", bootstrap.Node.Id);
+        Assert.Equal(new Uri("http://127.0.0.1:18000"), bootstrap.XdsServerAddress);
+    }
+
+    [Theory]
+    [InlineData("REST")]
+    [InlineData("AGGREGATED_GRPC")]
+    [InlineData("AGGREGATED_DELTA_GRPC")]
+    public void Parse_UnsupportedApiType_NamesItAndTheSupportedOnes(string apiType)
+    {
+        var yaml = AgentRunner.BootstrapYaml(18000, 9901).Replace("api_type: GRPC", $"api_type: {apiType}");
+
+        var (bootstrap, errors) = BootstrapLoader.Parse(yaml, "inline");
+
+        Assert.Null(bootstrap);
+        Assert.Equal(
+            $"dynamic_resources.ads_config.api_type: {apiType} is not supported; use GRPC or DELTA_GRPC",
+            Assert.Single(errors));
     }
 
     [Fact]

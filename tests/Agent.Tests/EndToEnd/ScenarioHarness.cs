@@ -57,14 +57,15 @@ internal sealed class ScenarioHarness : IAsyncDisposable
     public string StorePath => Path.Combine(_storeFolder, "store.db");
 
     /// <summary>Starts every part, applies the scenario, starts the agent and waits until it serves both listeners.</summary>
-    public static async Task<ScenarioHarness> StartAsync()
+    /// <param name="apiType">The agent's dynamic_resources.ads_config.api_type: GRPC or DELTA_GRPC.</param>
+    public static async Task<ScenarioHarness> StartAsync(string apiType = "GRPC")
     {
         var harness = await StartPartsAsync();
         try
         {
             await harness.StartControlPlaneAsync();
             await harness.ApplyAsync(ScenarioFile.Load(harness.Ports));
-            harness.Agent = await AgentRunner.StartAsync(harness.ControlPlane!.XdsPort);
+            harness.Agent = await AgentRunner.StartAsync(harness.ControlPlane!.XdsPort, apiType: apiType);
             await harness.WaitUntilServingAsync();
             return harness;
         }

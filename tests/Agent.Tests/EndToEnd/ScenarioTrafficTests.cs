@@ -15,10 +15,12 @@ public sealed class EndToEndCollection
 [Collection(EndToEndCollection.Name)]
 public sealed class ScenarioTrafficTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Scenario_Apply_AgentServesRedisAndHttp()
+    [Theory]
+    [InlineData("GRPC")]
+    [InlineData("DELTA_GRPC")]
+    public async Task Scenario_Apply_AgentServesRedisAndHttp(string apiType)
     {
-        await using var scenario = await ScenarioHarness.StartAsync();
+        await using var scenario = await ScenarioHarness.StartAsync(apiType);
 
         using var ready = await scenario.Agent!.Admin.GetAsync("/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -60,10 +62,12 @@ public sealed class ScenarioTrafficTests(ITestOutputHelper output)
         Assert.Equal(2, CommandCalls(stats, "set"));
     }
 
-    [Fact]
-    public async Task PutEndpoints_BackendRemoved_GetsNoTraffic()
+    [Theory]
+    [InlineData("GRPC")]
+    [InlineData("DELTA_GRPC")]
+    public async Task PutEndpoints_BackendRemoved_GetsNoTraffic(string apiType)
     {
-        await using var scenario = await ScenarioHarness.StartAsync();
+        await using var scenario = await ScenarioHarness.StartAsync(apiType);
         var updatesBefore = await scenario.StatAsync("cluster.web.update_success");
         var assignment = $$"""
             { "cluster_name": "web", "endpoints": [ { "lb_endpoints": [

@@ -29,12 +29,13 @@ internal sealed class AgentRunner : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Host.Services.GetRequiredService<T>();
 
-    public static string BootstrapYaml(int xdsPort, int adminPort) => $$"""
+    /// <param name="apiType">dynamic_resources.ads_config.api_type: GRPC or DELTA_GRPC.</param>
+    public static string BootstrapYaml(int xdsPort, int adminPort, string apiType = "GRPC") => $$"""
         node: { id: agent-test, cluster: edge }
         admin: { address: { socket_address: { address: 127.0.0.1, port_value: {{adminPort}} } } }
         dynamic_resources:
           ads_config:
-            api_type: GRPC
+            api_type: {{apiType}}
             transport_api_version: V3
             grpc_services: [ { envoy_grpc: { cluster_name: xds_cluster } } ]
           cds_config: { resource_api_version: V3, ads: {} }
@@ -49,10 +50,12 @@ internal sealed class AgentRunner : IAsyncDisposable
                 endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: {{xdsPort}} } } } } ] } ]
         """;
 
-    public static async Task<AgentRunner> StartAsync(int xdsPort, TimeProvider? time = null)
+    /// <param name="beforeStart">Runs after the host is built and before it starts, for example to subscribe to events.</param>
+    public static async Task<AgentRunner> StartAsync(
+        int xdsPort, TimeProvider? time = null, string apiType = "GRPC", Action<IServiceProvider>? beforeStart = null)
     {
         var adminPort = LoopbackPorts.GetFree();
-        var (bootstrap, errors) = BootstrapLoader.Parse(BootstrapYaml(xdsPort, adminPort), "test");
+        var (bootstrap, errors) = BootstrapLoader.Parse(BootstrapYaml(xdsPort, adminPort, apiType), "test");
         Assert.True(bootstrap is not null, string.Join("; ", errors));
         var host = AgentHost.Build(bootstrap!, new AgentOptions { DrainTime = TimeSpan.FromSeconds(2) }, services =>
         {
@@ -61,6 +64,7 @@ internal sealed class AgentRunner : IAsyncDisposable
                 services.AddSingleton(time);
             }
         });
+        beforeStart?.Invoke(host.Services);
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
         return new AgentRunner(host, adminPort);
     }
