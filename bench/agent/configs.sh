@@ -2,8 +2,8 @@
 # the functions read its port and setting variables.
 #
 # Each proxy gets the settings a production user would give it for this job: no access log,
-# keep-alive to the backend, X-Forwarded-For and X-Real-IP set (the agent always sets them), and
-# one upstream server, so that no proxy does work the others skip.
+# keep-alive to the backend, X-Forwarded-For and X-Real-IP set, and one upstream server. The agent
+# always sets those two headers, so the others set them too and no proxy skips work the others do.
 
 # write_backend_config FOLDER PORT: nginx serving FOLDER/www on PORT. keepalive_requests is
 # raised from its default of 1000, so that the proxies' upstream connections stay open for the
@@ -26,7 +26,8 @@ EOF
 
 # write_proxy_config FOLDER PORT BACKEND_PORT: nginx as a reverse proxy on PORT to the backend,
 # with an upstream keep-alive pool (proxy_http_version 1.1 and an empty Connection header are
-# what nginx needs to reuse upstream connections).
+# what nginx needs to reuse upstream connections). keepalive_requests is raised here too, because
+# the agent and HAProxy do not close a client connection after 1000 requests.
 write_proxy_config() {
   cat >"$1/nginx.conf" <<EOF
 worker_processes auto;
@@ -91,7 +92,7 @@ EOF
 
 # write_scenario FILE: the resources posted to the control plane. The Redis cluster has the one
 # redis-server and no mirror policy, so the agent sends each command to one server, as HAProxy
-# does; the HTTP cluster has the one backend and no health checks, like the other proxies.
+# does. The HTTP cluster has the one backend and no health checks, like the other proxies.
 write_scenario() {
   cat >"$1" <<EOF
 "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster

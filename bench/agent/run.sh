@@ -54,7 +54,7 @@ bin() { echo "$root/$1/bin/Release/net10.0"; }
 if ((build)); then
   for project in src/ControlPlane src/Agent bench/AgentBench; do
     say "building $project (Release)"
-    timeout 900 dotnet build "$project" -c Release -nologo -v quiet >/dev/null ||
+    timeout --foreground 900 dotnet build "$project" -c Release -nologo -v quiet >/dev/null ||
       die "building $project failed; run 'dotnet build $project -c Release' to see why"
   done
 fi
@@ -207,11 +207,11 @@ names+=(rss-sampler)
 declare -A redis_targets=([direct]=$redis_port [agent]=$agent_redis_port [haproxy]=$haproxy_redis_port)
 for target in direct agent haproxy; do
   port=${redis_targets[$target]}
-  timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n 20000 -c "$redis_clients" -q >/dev/null 2>&1 ||
+  timeout --foreground 120 redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n 20000 -c "$redis_clients" -q >/dev/null 2>&1 ||
     die "the warm-up of redis-benchmark against $target (port $port) failed"
   for pipeline in 1 "$redis_pipeline"; do
     out=$raw/redis-$target-p$pipeline.csv
-    timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n "$redis_requests" \
+    timeout --foreground 300 redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n "$redis_requests" \
       -c "$redis_clients" -P "$pipeline" --csv >"$out" 2>"$work/redis-benchmark.err" ||
       die "redis-benchmark against $target (-P $pipeline) failed: $(cat "$work/redis-benchmark.err")"
     say "redis $target -P $pipeline: $(tail -n +2 "$out" | cut -d, -f1,2 | tr '\n' ' ')"
@@ -223,10 +223,10 @@ declare -A http_targets=([direct]=$backend_port [agent]=$agent_http_port [nginx]
   [haproxy]=$haproxy_http_port)
 for target in direct agent nginx haproxy; do
   url=http://127.0.0.1:${http_targets[$target]}/
-  timeout 60 wrk -t "$wrk_threads" -c "$wrk_connections" -d "${warmup_seconds}s" "$url" >/dev/null ||
+  timeout --foreground 60 wrk -t "$wrk_threads" -c "$wrk_connections" -d "${warmup_seconds}s" "$url" >/dev/null ||
     die "the warm-up of wrk against $target ($url) failed"
   out=$raw/http-$target.txt
-  timeout $((wrk_seconds + 60)) wrk -t "$wrk_threads" -c "$wrk_connections" -d "${wrk_seconds}s" --latency "$url" >"$out" ||
+  timeout --foreground $((wrk_seconds + 60)) wrk -t "$wrk_threads" -c "$wrk_connections" -d "${wrk_seconds}s" --latency "$url" >"$out" ||
     die "wrk against $target ($url) failed: $(cat "$out")"
   say "http $target: $(grep -E '^Requests/sec' "$out")"
 done
