@@ -26,6 +26,12 @@ internal sealed class BenchOptions
     /// <summary>Time allowed for all nodes of a run to connect and ACK their first responses.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A pause after the connected sample, before the pushes, during which the control plane's pid
+    /// is printed, so that a profiler (dotnet-gcdump, dotnet-trace) can attach to it.
+    /// </summary>
+    public TimeSpan PauseAfterConnect { get; init; } = TimeSpan.Zero;
+
     /// <summary>Time allowed for every node to ACK one push.</summary>
     public TimeSpan PushTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -42,6 +48,8 @@ internal sealed class BenchOptions
           --no-churn              skip the churn run
           --connect-timeout S     seconds allowed for all nodes to connect (default 300)
           --push-timeout S        seconds allowed for all nodes to ACK one push (default 60)
+          --pause-after-connect S seconds to wait with all nodes connected before the pushes,
+                                  for attaching a profiler to the printed pid (default 0)
         """;
 
     /// <summary>Parses the arguments, or returns null and writes every problem to <paramref name="errors"/>.</summary>
@@ -78,12 +86,13 @@ internal sealed class BenchOptions
             SkipChurn = skipChurn,
             ConnectTimeout = TimeSpan.FromSeconds(Int(values, "--connect-timeout", 300, errors)),
             PushTimeout = TimeSpan.FromSeconds(Int(values, "--push-timeout", 60, errors)),
+            PauseAfterConnect = TimeSpan.FromSeconds(Int(values, "--pause-after-connect", 0, errors, allowZero: true)),
         };
 
         var known = new[]
         {
             "--control-plane", "--output", "--nodes", "--modes", "--pushes", "--connect-concurrency",
-            "--churn-clusters", "--churn-nodes", "--connect-timeout", "--push-timeout",
+            "--churn-clusters", "--churn-nodes", "--connect-timeout", "--push-timeout", "--pause-after-connect",
         };
         errors.AddRange(values.Keys.Except(known).Select(key => $"unknown option '{key}'"));
         return errors.Count == 0 ? options : null;
@@ -100,19 +109,19 @@ internal sealed class BenchOptions
         return "";
     }
 
-    private static int Int(Dictionary<string, string> values, string key, int fallback, List<string> errors)
+    private static int Int(Dictionary<string, string> values, string key, int fallback, List<string> errors, bool allowZero = false)
     {
         if (!values.TryGetValue(key, out var text))
         {
             return fallback;
         }
 
-        if (int.TryParse(text, out var value) && value > 0)
+        if (int.TryParse(text, out var value) && (value > 0 || (allowZero && value == 0)))
         {
             return value;
         }
 
-        errors.Add($"{key} must be a positive integer, not '{text}'");
+        errors.Add($"{key} must be a {(allowZero ? "non-negative" : "positive")} integer, not '{text}'");
         return fallback;
     }
 

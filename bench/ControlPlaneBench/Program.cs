@@ -2,6 +2,12 @@ using System.Runtime.InteropServices;
 using ControlPlaneBench;
 using ControlPlaneBench.Runs;
 
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 var errors = new List<string>();
 var options = BenchOptions.Parse(args, errors);
 if (options is null)

@@ -36,6 +36,12 @@ internal sealed class PushRun(BenchOptions options, HttpClient http)
         var connected = await SettledSampleAsync(controlPlane, metrics);
         Say($"connected: RSS {connected.Process.RssBytes / 1e6:F1} MB, managed heap {connected.Heap.HeapBytes / 1e6:F1} MB");
 
+        if (options.PauseAfterConnect > TimeSpan.Zero)
+        {
+            Say($"pausing {options.PauseAfterConnect.TotalSeconds}s; the control plane's pid is {controlPlane.Pid}");
+            await Task.Delay(options.PauseAfterConnect);
+        }
+
         var pushes = await PushAsync(controlPlane, api, metrics, fleet, ready);
         return new PushRunResult(
             mode,
