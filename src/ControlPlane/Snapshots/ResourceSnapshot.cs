@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
@@ -10,6 +11,7 @@ namespace ControlPlane.Snapshots;
 public sealed class TypeSnapshot
 {
     private long _publishedTimestamp;
+    private ConditionalWeakTable<TypeSnapshot, TypeDiff>? _diffsFrom;
 
     public TypeSnapshot(string typeUrl, string version, FrozenDictionary<string, XdsResource> resources)
     {
@@ -33,6 +35,13 @@ public sealed class TypeSnapshot
 
     /// <summary>Records the first publish only: an unchanged type carried into later snapshots keeps it.</summary>
     internal void MarkPublished(long timestamp) => Interlocked.CompareExchange(ref _publishedTimestamp, timestamp, 0);
+
+    /// <summary>
+    /// The diffs from older snapshots of this type to this one, keyed weakly by the older snapshot.
+    /// Created on first use, because a type that no delta stream watches never needs it.
+    /// </summary>
+    internal ConditionalWeakTable<TypeSnapshot, TypeDiff> DiffsFrom =>
+        LazyInitializer.EnsureInitialized(ref _diffsFrom);
 
     /// <summary>True when both hold the same names with the same resource versions.</summary>
     public bool HasSameResources(TypeSnapshot other)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Envoy.Service.Discovery.V3;
 using Google.Protobuf.WellKnownTypes;
 
 namespace ControlPlane.Snapshots;
@@ -15,6 +16,7 @@ public sealed class XdsResource
         Name = name;
         Packed = packed;
         Version = version;
+        DeltaResource = new Resource { Name = name, Version = version, Resource_ = packed };
     }
 
     public string Name { get; }
@@ -24,6 +26,12 @@ public sealed class XdsResource
 
     /// <summary>A hash of the serialized bytes: equal versions mean equal resources.</summary>
     public string Version { get; }
+
+    /// <summary>
+    /// The resource as a delta xDS response carries it, with <see cref="Version"/> as its version.
+    /// Shared by every delta stream like <see cref="Packed"/>, so callers must not modify it either.
+    /// </summary>
+    public Resource DeltaResource { get; }
 
     public static XdsResource Create(string name, IMessage message)
     {

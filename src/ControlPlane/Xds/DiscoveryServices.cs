@@ -8,8 +8,8 @@ using Grpc.Core;
 
 namespace ControlPlane.Xds;
 
-// The gRPC services of xDS v3. Each hands its call to XdsStreamHandler, and the protocol
-// lives in XdsStream and TypeSubscription.
+// The gRPC services of xDS v3. Each hands its call to XdsStreamHandler. The state-of-the-world
+// protocol lives in XdsStream and TypeSubscription, the incremental one in Delta/.
 
 internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamHandler xds)
     : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
@@ -24,7 +24,7 @@ internal sealed class AggregatedDiscoveryServiceImpl(XdsStreamHandler xds)
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
         ServerCallContext context) =>
-        throw DeltaNotImplemented.Create();
+        xds.RunDeltaStreamAsync(requestStream, responseStream, context, serviceTypeUrl: null);
 }
 
 internal sealed class ClusterDiscoveryServiceImpl(XdsStreamHandler xds)
@@ -43,7 +43,7 @@ internal sealed class ClusterDiscoveryServiceImpl(XdsStreamHandler xds)
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
         ServerCallContext context) =>
-        throw DeltaNotImplemented.Create();
+        xds.RunDeltaStreamAsync(requestStream, responseStream, context, TypeUrls.Cluster);
 }
 
 internal sealed class EndpointDiscoveryServiceImpl(XdsStreamHandler xds)
@@ -62,7 +62,7 @@ internal sealed class EndpointDiscoveryServiceImpl(XdsStreamHandler xds)
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
         ServerCallContext context) =>
-        throw DeltaNotImplemented.Create();
+        xds.RunDeltaStreamAsync(requestStream, responseStream, context, TypeUrls.Endpoint);
 }
 
 internal sealed class ListenerDiscoveryServiceImpl(XdsStreamHandler xds)
@@ -81,7 +81,7 @@ internal sealed class ListenerDiscoveryServiceImpl(XdsStreamHandler xds)
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
         ServerCallContext context) =>
-        throw DeltaNotImplemented.Create();
+        xds.RunDeltaStreamAsync(requestStream, responseStream, context, TypeUrls.Listener);
 }
 
 internal sealed class RouteDiscoveryServiceImpl(XdsStreamHandler xds)
@@ -100,13 +100,5 @@ internal sealed class RouteDiscoveryServiceImpl(XdsStreamHandler xds)
         IAsyncStreamReader<DeltaDiscoveryRequest> requestStream,
         IServerStreamWriter<DeltaDiscoveryResponse> responseStream,
         ServerCallContext context) =>
-        throw DeltaNotImplemented.Create();
-}
-
-internal static class DeltaNotImplemented
-{
-    // TODO(xds): serve incremental (delta) xDS. Until then clients must use the state-of-the-world RPCs.
-    public static RpcException Create() => new(new Status(
-        StatusCode.Unimplemented,
-        "delta xDS is not implemented by this control plane; use the state-of-the-world Stream* RPCs (api_type GRPC or AGGREGATED_GRPC)"));
+        xds.RunDeltaStreamAsync(requestStream, responseStream, context, TypeUrls.Route);
 }

@@ -14,7 +14,7 @@ internal static class XdsErrors
         StatusCode.InvalidArgument,
         $"type_url '{typeUrl}' is not served by {method}; send {expectedTypeUrl} or leave type_url empty"));
 
-    public static RpcException UnreadableRequest(string reason) => new(new Status(
-        StatusCode.InvalidArgument,
-        $"the request could not be parsed as an envoy.service.discovery.v3.DiscoveryRequest: {reason}"));
+    /// <param name="messageType">The request's protobuf type, e.g. envoy.service.discovery.v3.DeltaDiscoveryRequest.</param>
+    public static RpcException UnreadableRequest(string reason, string messageType = "envoy.service.discovery.v3.DiscoveryRequest") =>
+        new(new Status(StatusCode.InvalidArgument, $"the request could not be parsed as an {messageType}: {reason}"));
 }

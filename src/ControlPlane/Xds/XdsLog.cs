@@ -42,4 +42,17 @@ internal static partial class XdsLog
     [LoggerMessage(EventId = 1009, EventName = "WrongTypeUrl", Level = LogLevel.Warning,
         Message = "Rejected a request from node {NodeId} on {Method} for type URL '{TypeUrl}'; this service serves {ExpectedTypeUrl}")]
     public static partial void WrongTypeUrl(ILogger logger, string nodeId, string method, string typeUrl, string expectedTypeUrl);
+
+    [LoggerMessage(EventId = 1010, EventName = "DeltaResponseSent", Level = LogLevel.Debug,
+        Message = "Sent delta {TypeUrl} version {Version} to node {NodeId}: {ResourceCount} resources, {RemovedCount} removed, nonce {Nonce}")]
+    public static partial void DeltaResponseSent(
+        ILogger logger, string nodeId, string typeUrl, string version, int resourceCount, int removedCount, string nonce);
+
+    [LoggerMessage(EventId = 1011, EventName = "DeltaStaleReply", Level = LogLevel.Debug,
+        Message = "Node {NodeId} replied to an older delta {TypeUrl} response (nonce {Nonce}, last sent {LastNonce}); its subscription changes apply, its ACK or NACK does not count")]
+    public static partial void DeltaStaleReply(ILogger logger, string nodeId, string typeUrl, string nonce, string lastNonce);
+
+    [LoggerMessage(EventId = 1012, EventName = "DeltaNackReceived", Level = LogLevel.Warning,
+        Message = "Node {NodeId} rejected delta {TypeUrl} version {Version} (NACK): {ErrorMessage}. The server sends the rejected resources again only after they change")]
+    public static partial void DeltaNackReceived(ILogger logger, string nodeId, string typeUrl, string version, string errorMessage);
 }

@@ -103,11 +103,11 @@ internal sealed class XdsStream
 
     // Kestrel reports a client's RST_STREAM as an IOException from the request stream, sometimes
     // before the call's cancellation token is set.
-    private static bool IsUnreadableRequest(Exception exception) =>
+    internal static bool IsUnreadableRequest(Exception exception) =>
         exception is Google.Protobuf.InvalidProtocolBufferException
         || exception.InnerException is Google.Protobuf.InvalidProtocolBufferException;
 
-    private static bool IsClientGone(Exception exception, CancellationToken cancellationToken) =>
+    internal static bool IsClientGone(Exception exception, CancellationToken cancellationToken) =>
         exception is IOException || (cancellationToken.IsCancellationRequested && exception is not RpcException);
 
     private StreamStatus CreateStatus(DiscoveryRequest first, string peer)

@@ -1,12 +1,13 @@
 using ControlPlane.Snapshots;
+using ControlPlane.Xds.Delta;
 using Envoy.Service.Discovery.V3;
 using Grpc.Core;
 
 namespace ControlPlane.Xds;
 
 /// <summary>
-/// The entry point of every state-of-the-world xDS call, and the shared parts its stream uses. A
-/// singleton: each call gets its own <see cref="XdsStream"/>.
+/// The entry point of every xDS call, and the shared parts its stream uses. A singleton: each call
+/// gets its own <see cref="XdsStream"/> (state of the world) or <see cref="DeltaStream"/> (incremental).
 /// </summary>
 internal sealed class XdsStreamHandler(
     SnapshotCache cache,
@@ -37,6 +38,17 @@ internal sealed class XdsStreamHandler(
         string? serviceTypeUrl)
     {
         var stream = new XdsStream(this, requests, responses, context.Method, serviceTypeUrl);
+        return stream.RunAsync(context);
+    }
+
+    /// <summary>Serves one incremental (delta) stream; <paramref name="serviceTypeUrl"/> is null on ADS.</summary>
+    public Task RunDeltaStreamAsync(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requests,
+        IServerStreamWriter<DeltaDiscoveryResponse> responses,
+        ServerCallContext context,
+        string? serviceTypeUrl)
+    {
+        var stream = new DeltaStream(this, requests, responses, context.Method, serviceTypeUrl);
         return stream.RunAsync(context);
     }
 

@@ -135,7 +135,7 @@ public sealed class DiscoveryServicesTests
     }
 
     [Fact]
-    public async Task DeltaAggregatedResources_AnyRequest_Unimplemented()
+    public async Task DeltaAggregatedResources_WithoutNode_InvalidArgument()
     {
         await using var server = await XdsTestServer.StartAsync();
         using var call = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(server.Channel).DeltaAggregatedResources();
@@ -144,7 +144,8 @@ public sealed class DiscoveryServicesTests
 
         var error = await Assert.ThrowsAsync<RpcException>(
             () => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(XdsTestClient.Timeout));
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("node is required", error.Status.Detail);
     }
 
     [Fact]
