@@ -82,7 +82,7 @@ step() {
 # --- 3. Control plane --------------------------------------------------------------------------
 if ((run_controlplane)); then
   if [[ -f bench/controlplane/run.sh ]]; then
-    step "control plane benchmark" 3600 bash bench/controlplane/run.sh
+    step "control plane benchmark" 4200 bash bench/controlplane/run.sh
   else
     say "control plane benchmark: not run (bench/controlplane/run.sh is missing)"
   fi

@@ -47,9 +47,14 @@ internal static class PushLatencyChart
             }
         }
 
-        plot.Axes.Bottom.TickGenerator = LogTicks(runs.Select(run => (double)run.Nodes), value => $"{value:N0}");
+        // The p99 targets: 100 ms at 1,000 nodes and 1 s at 10,000 nodes.
+        var targets = plot.Add.Markers(new[] { 3.0, 4.0 }, new[] { 2.0, 3.0 }, MarkerShape.Cross, 14, Colors.Black);
+        targets.LegendText = "p99 target";
+
+        plot.Axes.Bottom.TickGenerator = LogTicks(runs.Select(run => (double)run.Nodes).Append(10_000), value => $"{value:N0}");
         plot.Axes.Left.TickGenerator = LogTicks(
-            runs.SelectMany(run => new[] { run.AckLatencyMs.P50, run.AckLatencyMs.Max }), value => $"{value:0.###}");
+            runs.SelectMany(run => new[] { run.AckLatencyMs.P50, run.AckLatencyMs.Max }).Append(100).Append(1000),
+            value => $"{value:#,0.###}");
         plot.Title("Change-to-ACK latency against connected nodes");
         plot.XLabel("connected nodes (log scale)");
         plot.YLabel("API call to ACK, ms (log scale)");
