@@ -5,8 +5,8 @@ namespace Report;
 
 /// <summary>
 /// Draws p50, p99 and max change-to-ACK latency against the number of nodes, one colour per
-/// mode (SotW, delta) and one line style per statistic. Both axes are log10, because the runs
-/// span 10 to 10,000 nodes and the latencies span milliseconds to seconds.
+/// mode (SotW, delta) and one line style per statistic. Both axes are log10, because node counts
+/// span one or more orders of magnitude (1,000 to 10,000 by default) and latencies may too.
 /// </summary>
 internal static class PushLatencyChart
 {
