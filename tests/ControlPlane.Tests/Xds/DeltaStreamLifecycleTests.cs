@@ -57,7 +57,7 @@ public sealed class DeltaStreamLifecycleTests
         var error = await Assert.ThrowsAsync<RpcException>(client.ReadAsync);
         await stopping.WaitAsync(XdsTestClient.Timeout);
 
-        Assert.Contains("shutting down", error.Status.Detail);
+        Assert.True(error.Status.Detail.Contains("shutting down"), error.Status.Detail + " " + error.Status.DebugException);
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         server.Channel.Dispose();
     }
