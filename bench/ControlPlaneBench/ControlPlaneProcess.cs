@@ -34,7 +34,7 @@ internal sealed class ControlPlaneProcess : IAsyncDisposable
 
     public string LogPath => Path.Combine(_folder, "controlplane.log");
 
-    /// <summary>Starts the control plane and waits until its API answers.</summary>
+    /// <summary>Starts the control plane and waits until its API returns 200.</summary>
     public static async Task<ControlPlaneProcess> StartAsync(string controlPlaneDir, HttpClient http)
     {
         controlPlaneDir = Path.GetFullPath(controlPlaneDir);

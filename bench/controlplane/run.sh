@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the control plane benchmark: builds src/ControlPlane and bench/ControlPlaneBench in Release,
-# then lets ControlPlaneBench start the control plane as a separate process on free loopback ports
-# (an empty store in a temporary folder) for each run and drive it with simulated Envoy nodes.
-# Writes bench/results/raw/controlplane.json; the console shows each phase's figures as they come.
+# Runs the control plane benchmark and writes bench/results/raw/controlplane.json. It builds
+# src/ControlPlane and bench/ControlPlaneBench in Release. For each run, ControlPlaneBench starts
+# the control plane as a separate process on free loopback ports, with an empty store in a
+# temporary folder, and drives it with simulated Envoy nodes. The console shows each phase's
+# figures as they come.
 #
 # Arguments go to ControlPlaneBench unchanged (for example --nodes 1000 --modes sotw --no-churn);
 # run `bash bench/controlplane/run.sh --help` for the list. The default run (1,000, 5,000 and
@@ -16,7 +17,7 @@ die() { echo "bench/controlplane: $*" >&2; exit 1; }
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK is missing (dotnet not on PATH)"
 
-# Each node holds one socket in the benchmark and one in the control plane, and both processes
+# Each node uses one socket in the benchmark and one in the control plane, and both processes
 # inherit this limit: 10,000 nodes need a little more than 10,000 descriptors in each.
 wanted_files=20000
 if (($(ulimit -n) < wanted_files)); then
