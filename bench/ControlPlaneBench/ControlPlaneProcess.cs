@@ -65,7 +65,18 @@ internal sealed class ControlPlaneProcess : IAsyncDisposable
         Running[process.Id] = process;
         var controlPlane = new ControlPlaneProcess(process, folder, xdsPort, apiPort);
         controlPlane.CopyOutputToLog();
-        await controlPlane.WaitUntilReadyAsync(http);
+        try
+        {
+            await controlPlane.WaitUntilReadyAsync(http);
+        }
+        catch
+        {
+            // The caller never gets the process to dispose, so a control plane that did not
+            // become ready is killed and its folder deleted here.
+            await controlPlane.DisposeAsync();
+            throw;
+        }
+
         return controlPlane;
     }
 
