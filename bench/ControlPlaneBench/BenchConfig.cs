@@ -4,9 +4,9 @@ using System.Text;
 namespace ControlPlaneBench;
 
 /// <summary>
-/// The configuration the simulated nodes receive, as proto3 JSON for the operator API: STATIC
-/// clusters with one inline endpoint each (the control plane serves them as EDS clusters), one
-/// HTTP listener whose route configuration comes over RDS, and that route configuration.
+/// The configuration the simulated nodes receive, as proto3 JSON for the operator API. It has
+/// STATIC clusters with one inline endpoint each, which the control plane serves as EDS clusters,
+/// one HTTP listener whose route configuration comes over RDS, and that route configuration.
 /// </summary>
 internal static class BenchConfig
 {

@@ -34,7 +34,7 @@ internal sealed class ControlPlaneProcess : IAsyncDisposable
 
     public string LogPath => Path.Combine(_folder, "controlplane.log");
 
-    /// <summary>Starts the control plane and waits until its API answers.</summary>
+    /// <summary>Starts the control plane and waits until its API returns 200.</summary>
     public static async Task<ControlPlaneProcess> StartAsync(string controlPlaneDir, HttpClient http)
     {
         controlPlaneDir = Path.GetFullPath(controlPlaneDir);
@@ -65,7 +65,18 @@ internal sealed class ControlPlaneProcess : IAsyncDisposable
         Running[process.Id] = process;
         var controlPlane = new ControlPlaneProcess(process, folder, xdsPort, apiPort);
         controlPlane.CopyOutputToLog();
-        await controlPlane.WaitUntilReadyAsync(http);
+        try
+        {
+            await controlPlane.WaitUntilReadyAsync(http);
+        }
+        catch
+        {
+            // The caller never gets the process to dispose, so a control plane that did not
+            // become ready is killed and its folder deleted here.
+            await controlPlane.DisposeAsync();
+            throw;
+        }
+
         return controlPlane;
     }
 

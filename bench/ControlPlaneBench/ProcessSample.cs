@@ -27,7 +27,7 @@ internal readonly record struct ProcessSample(long RssBytes, double CpuSeconds)
         throw new BenchException($"/proc/{pid}/status has no VmRSS line");
     }
 
-    /// <summary>utime + stime (fields 14 and 15 of /proc/PID/stat), in clock ticks.</summary>
+    /// <summary>utime + stime (fields 14 and 15 of /proc/PID/stat, which the kernel counts in clock ticks), in seconds.</summary>
     private static double ReadCpuSeconds(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");

@@ -5,13 +5,13 @@ namespace ControlPlaneBench.Nodes;
 
 /// <summary>
 /// A simulated Envoy on an incremental ADS stream (DeltaAggregatedResources). CDS and LDS start as
-/// wildcard subscriptions by sending no names in the first request, as the xDS protocol allows;
-/// EDS and RDS subscribe and unsubscribe names as clusters and listeners come and go.
+/// wildcard subscriptions because their first request names no resources, as the xDS protocol
+/// allows. EDS and RDS subscribe and unsubscribe names as clusters and listeners come and go.
 /// </summary>
 internal sealed class DeltaNode(string id, PushTracker tracker) : SimulatedNode(id, tracker)
 {
-    // The resources the node holds, by type: name to the route configurations it needs (for
-    // listeners) or to nothing (clusters). EDS and RDS subscriptions follow them.
+    // The names subscribed for EDS and RDS, the clusters received and the route configurations
+    // each received listener names. The EDS and RDS subscriptions follow the last two.
     private readonly Dictionary<string, HashSet<string>> _subscribed = new() { [EndpointType] = [], [RouteType] = [] };
     private readonly Dictionary<string, string[]> _listenerRoutes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _clusters = new(StringComparer.Ordinal);

@@ -3,8 +3,8 @@ using ControlPlaneBench.Nodes;
 namespace ControlPlaneBench.Runs;
 
 /// <summary>
-/// A large config (by default 10,000 EDS clusters) and a few nodes; one cluster's endpoint changes,
-/// and the run counts what each node receives for it: serialized bytes and resources, SotW vs delta.
+/// A large config (by default 10,000 EDS clusters) and a few nodes. After one cluster's endpoint
+/// changes, the run counts the serialized bytes and resources each node receives, SotW vs delta.
 /// </summary>
 internal sealed class ChurnRun(BenchOptions options, HttpClient http)
 {

@@ -62,6 +62,7 @@ internal sealed class PushRun(BenchOptions options, HttpClient http)
         var histogram = new LongHistogram(TimeSpan.FromMinutes(10).Ticks / 10, 3); // microseconds
         var scrapeAllocation = await metrics.MeasureScrapeAllocationAsync();
         var cpuBefore = controlPlane.Sample().CpuSeconds;
+        var generatorCpuBefore = Environment.CpuUsage.TotalTime;
         var heapBefore = await metrics.ReadAsync();
         var nodesAcked = ready;
         for (var push = 1; push <= options.Pushes; push++)
@@ -80,12 +81,14 @@ internal sealed class PushRun(BenchOptions options, HttpClient http)
         }
 
         var cpuAfter = controlPlane.Sample().CpuSeconds;
+        var generatorCpuPerPush = (Environment.CpuUsage.TotalTime - generatorCpuBefore).TotalSeconds / options.Pushes;
         var heapAfter = await metrics.ReadAsync();
         var latency = new LatencySummary(
             histogram.GetValueAtPercentile(50) / 1000.0,
             histogram.GetValueAtPercentile(99) / 1000.0,
             histogram.GetMaxValue() / 1000.0);
         Say($"{options.Pushes} pushes: ACK p50 {latency.P50:F1} ms, p99 {latency.P99:F1} ms, max {latency.Max:F1} ms; {nodesAcked} nodes ACKed every push");
+        Say($"CPU per push: control plane {(cpuAfter - cpuBefore) / options.Pushes:F3} s, load generator {generatorCpuPerPush:F3} s");
 
         var allocated = heapAfter.AllocatedBytes - heapBefore.AllocatedBytes - scrapeAllocation;
         return new PushFigures(latency, (cpuAfter - cpuBefore) / options.Pushes, allocated / options.Pushes / ready, nodesAcked);
