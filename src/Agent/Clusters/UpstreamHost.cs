@@ -109,11 +109,9 @@ internal sealed class UpstreamHost : IUpstreamHost
         Interlocked.Increment(ref _rqActive);
         _clusterStats.UpstreamRqTotal.Increment();
         _clusterStats.UpstreamRqActive.Increment();
-        return new Handle(() =>
-        {
-            Interlocked.Decrement(ref _rqActive);
-            _clusterStats.UpstreamRqActive.Decrement();
-        });
+
+        // One object per request, not a handle plus a closure: the Redis proxy starts one per command.
+        return new RequestHandle(this);
     }
 
     public IDisposable BeginConnection()
@@ -141,6 +139,20 @@ internal sealed class UpstreamHost : IUpstreamHost
         ("rq_timeout", Interlocked.Read(ref _rqTimeout)),
         ("rq_total", Interlocked.Read(ref _rqTotal)),
     ];
+
+    private sealed class RequestHandle(UpstreamHost host) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref host._rqActive);
+                host._clusterStats.UpstreamRqActive.Decrement();
+            }
+        }
+    }
 
     private sealed class Handle(Action release) : IDisposable
     {

@@ -107,7 +107,7 @@ internal sealed class DownstreamSession(
                 stats.DownstreamRequestsTotal.Increment();
                 stats.DownstreamRequestsActive.Increment();
                 var result = splitter.Execute(request);
-                await _replies.Writer.WriteAsync(new QueuedReply(result.Reply, IsRequest: true));
+                await _replies.Writer.WriteAsync(new QueuedReply(result.Reply, IsRequest: true, result.Count));
                 if (result.CloseConnection)
                 {
                     return false;
@@ -138,7 +138,18 @@ internal sealed class DownstreamSession(
         {
             while (replies.TryRead(out var item))
             {
-                var value = await AwaitReplyAsync(item.Reply);
+                RespValue value;
+                try
+                {
+                    // Awaited here rather than in a helper method: one state machine for the whole loop, none per reply.
+                    value = await item.Reply;
+                }
+                catch (Exception exception)
+                {
+                    value = ReplyFailed(exception);
+                }
+
+                item.Count?.Record(!value.IsProxyFailure);
                 if (item.IsRequest)
                 {
                     stats.DownstreamRequestsActive.Decrement();
@@ -151,20 +162,13 @@ internal sealed class DownstreamSession(
     }
 
     /// <summary>
-    /// Returns the reply, or "upstream failure" if its task faulted. Reply tasks are built not to
-    /// fault, but a fault here would stop the write loop and leave the read loop blocked on a full queue.
+    /// Reply tasks are built not to fault, but a fault that escaped the write loop would stop it and
+    /// leave the read loop blocked on a full queue, so it becomes "upstream failure".
     /// </summary>
-    private async Task<RespValue> AwaitReplyAsync(Task<RespValue> reply)
+    private RespValue ReplyFailed(Exception exception)
     {
-        try
-        {
-            return await reply;
-        }
-        catch (Exception exception)
-        {
-            logger.ReplyFailed(listener, exception);
-            return RespValue.ProxyError(ProxyErrors.UpstreamFailure);
-        }
+        logger.ReplyFailed(listener, exception);
+        return RespValue.ProxyError(ProxyErrors.UpstreamFailure);
     }
 
     private static bool NextReplyIsReady(ChannelReader<QueuedReply> replies) =>
@@ -189,5 +193,6 @@ internal sealed class DownstreamSession(
         }
     }
 
-    private readonly record struct QueuedReply(Task<RespValue> Reply, bool IsRequest);
+    /// <param name="Count">The command whose success or error counter this reply decides, if any.</param>
+    private readonly record struct QueuedReply(Task<RespValue> Reply, bool IsRequest, CommandStats? Count = null);
 }
