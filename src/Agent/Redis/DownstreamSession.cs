@@ -16,6 +16,8 @@ namespace Agent.Redis;
 internal sealed class DownstreamSession(
     ConnectionContext connection, CommandSplitter splitter, RedisProxyStats stats, RedisProxyOptions options, ILogger logger, string listener)
 {
+    // NOTE: continuations stay asynchronous. Woken inline by each request, the write loop would find
+    // the queue empty after every locally answered command (PING) and flush once per command.
     private readonly Channel<QueuedReply> _replies = Channel.CreateBounded<QueuedReply>(
         new BoundedChannelOptions(options.MaxPendingRequestsPerConnection) { SingleReader = true, SingleWriter = true });
 

@@ -295,7 +295,9 @@ internal sealed class UpstreamConnection
 
     /// <summary>
     /// A command waiting for its reply. It is its own completion source, and holds its two leases as
-    /// fields, to keep the objects allocated per command few.
+    /// fields, to keep the objects allocated per command few. Its continuation (a client's reply
+    /// writer) runs on the thread pool: run inline, it would find the next reply of a pipelined batch
+    /// not yet complete and flush once per reply instead of once per batch.
     /// </summary>
     private sealed class PendingReply(IDisposable requestSlot, IDisposable hostRequest)
         : TaskCompletionSource<RespValue>(TaskCreationOptions.RunContinuationsAsynchronously)
