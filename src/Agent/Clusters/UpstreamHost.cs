@@ -35,6 +35,7 @@ internal sealed class UpstreamHost : IUpstreamHost
     {
         Address = address;
         AddressText = address.ToString();
+        HttpDestination = $"http://{AddressText}";
         _clusterStats = clusterStats;
     }
 
@@ -43,6 +44,9 @@ internal sealed class UpstreamHost : IUpstreamHost
     public IPEndPoint IPAddress => (IPEndPoint)Address;
 
     public string AddressText { get; }
+
+    /// <summary>The HTTP forwarder's destination prefix for this host, built once rather than per request.</summary>
+    public string HttpDestination { get; }
 
     public int Priority { get; set; }
 
