@@ -137,9 +137,9 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
     }
 
     /// <summary>
-    /// The common case, checked without allocating: P0 has hosts, all healthy, and an
-    /// overprovisioning factor of at least 100 makes its health 100, so P0 takes all the load, is not
-    /// in panic, and its candidates are all its hosts, which is what the full calculation returns.
+    /// Checks for the common case without allocating: P0 has hosts and all of them are healthy. With an
+    /// overprovisioning factor of at least 100 its health is then 100, so the full calculation would
+    /// give P0 all the load, no panic, and all of P0's hosts as candidates.
     /// </summary>
     private bool AllOfFirstLevelHealthy(HostSet hosts)
     {

@@ -45,7 +45,7 @@ internal sealed class ListenerManager : IAsyncDisposable
     /// <summary>
     /// Runs each connection's pipe callbacks on the thread that completed the socket operation
     /// instead of queueing them to Kestrel's IO queues and then the thread pool: two thread hops
-    /// fewer per read and per write. Safe because no filter blocks a thread; all of them await.
+    /// fewer per read and per write. This is safe because every filter awaits and none blocks a thread.
     /// </summary>
     private static SocketTransportOptions TransportOptions() => new() { UnsafePreferInlineScheduling = true };
 

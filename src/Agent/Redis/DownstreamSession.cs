@@ -143,7 +143,7 @@ internal sealed class DownstreamSession(
                 RespValue value;
                 try
                 {
-                    // Awaited here rather than in a helper method: one state machine for the whole loop, none per reply.
+                    // Awaited inline, because a helper method would allocate a state machine for each reply not ready yet.
                     value = await item.Reply;
                 }
                 catch (Exception exception)
@@ -164,8 +164,8 @@ internal sealed class DownstreamSession(
     }
 
     /// <summary>
-    /// Reply tasks are built not to fault, but a fault that escaped the write loop would stop it and
-    /// leave the read loop blocked on a full queue, so it becomes "upstream failure".
+    /// Turns a faulted reply into "upstream failure". Reply tasks are built not to fault, but a fault
+    /// that escaped would stop the write loop and leave the read loop blocked on a full queue.
     /// </summary>
     private RespValue ReplyFailed(Exception exception)
     {

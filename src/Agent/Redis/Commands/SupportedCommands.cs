@@ -43,7 +43,7 @@ internal static class SupportedCommands
 
     public static bool IsWrite(string lowerCaseCommand) => Writes.Contains(lowerCaseCommand);
 
-    /// <summary>Looks a lower-case command name up without allocating; <paramref name="command"/> is the interned name.</summary>
+    /// <summary>Finds a lower-case command name without allocating. <paramref name="command"/> is the shared string of the supported name.</summary>
     public static bool TryGetKind(ReadOnlySpan<char> lowerCaseName, out string command, out CommandKind kind)
     {
         var found = KindsByName.TryGetValue(lowerCaseName, out var entry);

@@ -58,7 +58,7 @@ internal static class RespReplyParser
         };
     }
 
-    /// <summary>+OK, the reply to every successful write, is shared rather than decoded each time.</summary>
+    /// <summary>Decodes a simple string. +OK, the reply to most successful writes, is one shared value.</summary>
     private static RespValue SimpleString(ReadOnlySequence<byte> line) =>
         line.IsSingleSegment && line.FirstSpan.SequenceEqual("OK"u8) ? RespValue.Ok : RespValue.Simple(Encoding.UTF8.GetString(line));
 
@@ -120,7 +120,7 @@ internal static class RespReplyParser
         return Done(RespValue.Array(items), out value);
     }
 
-    /// <summary>Reads up to CRLF; the line is a slice of the input, valid until the caller advances past it.</summary>
+    /// <summary>Reads up to CRLF. The line is a slice of the input, valid until the caller advances past it.</summary>
     private static ParseStatus ReadLine(ref SequenceReader<byte> reader, out ReadOnlySequence<byte> line)
     {
         if (!reader.TryReadTo(out line, "\r\n"u8, advancePastDelimiter: true))
@@ -133,7 +133,7 @@ internal static class RespReplyParser
 
     private static bool TryParseNumber(ReadOnlySequence<byte> line, out long number)
     {
-        // Every length and integer Redis sends fits the stack buffer; a longer line is copied to the heap.
+        // A long takes at most 20 characters, so the numbers Redis sends fit the stack buffer. A longer line is copied to the heap.
         Span<byte> buffer = stackalloc byte[64];
         var digits = line.Length <= buffer.Length ? buffer[..(int)line.Length] : new byte[line.Length];
         line.CopyTo(digits);
