@@ -22,6 +22,11 @@ internal static class AgentHost
 
         // YARP logs two lines for every forwarded request at Information.
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+
+        // ASP.NET Core hosting starts an Activity and a logging scope for every request whenever its
+        // logger is enabled at any level, though it logs request start and finish at Information.
+        // Turned off, this saved about 3% of the agent's CPU in a sampled profile of proxied requests.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(bootstrap);

@@ -126,20 +126,7 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
             return null;
         }
 
-        var load = ComputeLoad(hosts);
-        var priority = PickPriority(load.Loads, hashKey);
-        var level = hosts.Priorities[priority];
-        IReadOnlyList<UpstreamHost> candidates;
-        if (load.Panic[priority])
-        {
-            Stats.LbHealthyPanic.Increment();
-            candidates = level;
-        }
-        else
-        {
-            candidates = level.Where(h => h.IsHealthy).ToArray();
-        }
-
+        var (priority, candidates) = AllOfFirstLevelHealthy(hosts) ? (0, hosts.Priorities[0]) : PickCandidates(hosts, hashKey);
         var host = Balancer(priority).Choose(candidates, hashKey);
         if (host is null)
         {
@@ -147,6 +134,51 @@ internal sealed class UpstreamCluster : IUpstreamCluster, IAsyncDisposable
         }
 
         return host;
+    }
+
+    /// <summary>
+    /// Checks for the common case without allocating: P0 has hosts and all of them are healthy. With an
+    /// overprovisioning factor of at least 100 its health is then 100, so the full calculation would
+    /// give P0 all the load, no panic, and all of P0's hosts as candidates.
+    /// </summary>
+    private bool AllOfFirstLevelHealthy(HostSet hosts)
+    {
+        var first = hosts.Priorities[0];
+        if (first.Count == 0 || hosts.OverprovisioningFactor < 100)
+        {
+            return false;
+        }
+
+        var healthy = 0;
+        foreach (var host in hosts.All)
+        {
+            healthy += host.IsHealthy ? 1 : 0;
+        }
+
+        for (var i = 0; i < first.Count; i++)
+        {
+            if (!first[i].IsHealthy)
+            {
+                return false;
+            }
+        }
+
+        Stats.MembershipHealthy.Set(healthy);
+        return true;
+    }
+
+    private (int Priority, IReadOnlyList<UpstreamHost> Candidates) PickCandidates(HostSet hosts, ulong? hashKey)
+    {
+        var load = ComputeLoad(hosts);
+        var priority = PickPriority(load.Loads, hashKey);
+        var level = hosts.Priorities[priority];
+        if (load.Panic[priority])
+        {
+            Stats.LbHealthyPanic.Increment();
+            return (priority, level);
+        }
+
+        return (priority, level.Where(h => h.IsHealthy).ToArray());
     }
 
     public PriorityLoadResult ComputeLoad(HostSet hosts)

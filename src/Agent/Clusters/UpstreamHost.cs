@@ -35,6 +35,7 @@ internal sealed class UpstreamHost : IUpstreamHost
     {
         Address = address;
         AddressText = address.ToString();
+        HttpDestination = $"http://{AddressText}";
         _clusterStats = clusterStats;
     }
 
@@ -43,6 +44,9 @@ internal sealed class UpstreamHost : IUpstreamHost
     public IPEndPoint IPAddress => (IPEndPoint)Address;
 
     public string AddressText { get; }
+
+    /// <summary>The HTTP forwarder's destination prefix for this host, built once rather than per request.</summary>
+    public string HttpDestination { get; }
 
     public int Priority { get; set; }
 
@@ -109,11 +113,9 @@ internal sealed class UpstreamHost : IUpstreamHost
         Interlocked.Increment(ref _rqActive);
         _clusterStats.UpstreamRqTotal.Increment();
         _clusterStats.UpstreamRqActive.Increment();
-        return new Handle(() =>
-        {
-            Interlocked.Decrement(ref _rqActive);
-            _clusterStats.UpstreamRqActive.Decrement();
-        });
+
+        // One object per request, not a handle plus a closure: the Redis proxy starts one per command.
+        return new RequestHandle(this);
     }
 
     public IDisposable BeginConnection()
@@ -141,6 +143,20 @@ internal sealed class UpstreamHost : IUpstreamHost
         ("rq_timeout", Interlocked.Read(ref _rqTimeout)),
         ("rq_total", Interlocked.Read(ref _rqTotal)),
     ];
+
+    private sealed class RequestHandle(UpstreamHost host) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref host._rqActive);
+                host._clusterStats.UpstreamRqActive.Decrement();
+            }
+        }
+    }
 
     private sealed class Handle(Action release) : IDisposable
     {

@@ -38,9 +38,16 @@ internal sealed class ListenerManager : IAsyncDisposable
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Agent.Listeners");
-        _transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggers);
+        _transport = new SocketTransportFactory(Options.Create(TransportOptions()), loggers);
         _drainTime = options.DrainTime;
     }
+
+    /// <summary>
+    /// Runs each connection's pipe callbacks on the thread that completed the socket operation
+    /// instead of queueing them to Kestrel's IO queues and then the thread pool: two thread hops
+    /// fewer per read and per write. This is safe because every filter awaits and none blocks a thread.
+    /// </summary>
+    private static SocketTransportOptions TransportOptions() => new() { UnsafePreferInlineScheduling = true };
 
     private sealed class Slot
     {

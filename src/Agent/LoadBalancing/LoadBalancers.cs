@@ -25,7 +25,7 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
             return null;
         }
 
-        if (candidates.All(h => h.Weight == candidates[0].Weight))
+        if (HaveEqualWeights(candidates))
         {
             var index = (ulong)Interlocked.Increment(ref _next) % (ulong)candidates.Count;
             return candidates[(int)index];
@@ -35,6 +35,20 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
         {
             return ChooseWeighted(candidates);
         }
+    }
+
+    // A loop rather than LINQ's All: this runs for every request and must not allocate.
+    private static bool HaveEqualWeights(IReadOnlyList<UpstreamHost> candidates)
+    {
+        for (var i = 1; i < candidates.Count; i++)
+        {
+            if (candidates[i].Weight != candidates[0].Weight)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private UpstreamHost ChooseWeighted(IReadOnlyList<UpstreamHost> candidates)

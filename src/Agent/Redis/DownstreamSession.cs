@@ -16,6 +16,8 @@ namespace Agent.Redis;
 internal sealed class DownstreamSession(
     ConnectionContext connection, CommandSplitter splitter, RedisProxyStats stats, RedisProxyOptions options, ILogger logger, string listener)
 {
+    // NOTE: continuations stay asynchronous. Woken inline by each request, the write loop would find
+    // the queue empty after every locally answered command (PING) and flush once per command.
     private readonly Channel<QueuedReply> _replies = Channel.CreateBounded<QueuedReply>(
         new BoundedChannelOptions(options.MaxPendingRequestsPerConnection) { SingleReader = true, SingleWriter = true });
 
@@ -107,7 +109,7 @@ internal sealed class DownstreamSession(
                 stats.DownstreamRequestsTotal.Increment();
                 stats.DownstreamRequestsActive.Increment();
                 var result = splitter.Execute(request);
-                await _replies.Writer.WriteAsync(new QueuedReply(result.Reply, IsRequest: true));
+                await _replies.Writer.WriteAsync(new QueuedReply(result.Reply, IsRequest: true, result.Count));
                 if (result.CloseConnection)
                 {
                     return false;
@@ -138,7 +140,18 @@ internal sealed class DownstreamSession(
         {
             while (replies.TryRead(out var item))
             {
-                var value = await AwaitReplyAsync(item.Reply);
+                RespValue value;
+                try
+                {
+                    // Awaited inline, because a helper method would allocate a state machine for each reply not ready yet.
+                    value = await item.Reply;
+                }
+                catch (Exception exception)
+                {
+                    value = ReplyFailed(exception);
+                }
+
+                item.Count?.Record(!value.IsProxyFailure);
                 if (item.IsRequest)
                 {
                     stats.DownstreamRequestsActive.Decrement();
@@ -151,20 +164,13 @@ internal sealed class DownstreamSession(
     }
 
     /// <summary>
-    /// Returns the reply, or "upstream failure" if its task faulted. Reply tasks are built not to
-    /// fault, but a fault here would stop the write loop and leave the read loop blocked on a full queue.
+    /// Turns a faulted reply into "upstream failure". Reply tasks are built not to fault, but a fault
+    /// that escaped would stop the write loop and leave the read loop blocked on a full queue.
     /// </summary>
-    private async Task<RespValue> AwaitReplyAsync(Task<RespValue> reply)
+    private RespValue ReplyFailed(Exception exception)
     {
-        try
-        {
-            return await reply;
-        }
-        catch (Exception exception)
-        {
-            logger.ReplyFailed(listener, exception);
-            return RespValue.ProxyError(ProxyErrors.UpstreamFailure);
-        }
+        logger.ReplyFailed(listener, exception);
+        return RespValue.ProxyError(ProxyErrors.UpstreamFailure);
     }
 
     private static bool NextReplyIsReady(ChannelReader<QueuedReply> replies) =>
@@ -189,5 +195,6 @@ internal sealed class DownstreamSession(
         }
     }
 
-    private readonly record struct QueuedReply(Task<RespValue> Reply, bool IsRequest);
+    /// <param name="Count">The command whose success or error counter this reply decides, if any.</param>
+    private readonly record struct QueuedReply(Task<RespValue> Reply, bool IsRequest, CommandStats? Count = null);
 }

@@ -102,7 +102,7 @@ internal sealed class HttpProxyHandler(
         ForwarderError error;
         using (host.BeginRequest())
         {
-            error = await forwarder.SendAsync(context, $"http://{host.AddressText}", clients.For(cluster), config, transformer);
+            error = await forwarder.SendAsync(context, host.HttpDestination, clients.For(cluster), config, transformer);
         }
 
         if (transformer.SuppressedStatus is { } suppressed)

@@ -1,11 +1,15 @@
+using System.Buffers;
 using System.Text;
 using Agent.Redis.Protocol;
 using Agent.Redis.Upstream;
 
 namespace Agent.Redis.Commands;
 
-/// <summary>A request's reply (possibly still pending) and whether the connection closes after it (QUIT).</summary>
-internal readonly record struct CommandResult(Task<RespValue> Reply, bool CloseConnection = false);
+/// <summary>
+/// A request's reply (possibly still pending) and whether the connection closes after it (QUIT).
+/// <paramref name="Count"/>, when set, is the command whose success or error the reply decides once it arrives.
+/// </summary>
+internal readonly record struct CommandResult(Task<RespValue> Reply, bool CloseConnection = false, CommandStats? Count = null);
 
 /// <summary>
 /// Decides what happens to each client command as Envoy's command splitter does: answers PING, ECHO,
@@ -14,6 +18,9 @@ internal readonly record struct CommandResult(Task<RespValue> Reply, bool CloseC
 /// </summary>
 internal sealed class CommandSplitter(RedisProxyConfig config, UpstreamPool pool, RequestMirror mirror, RedisProxyStats stats, TimeProvider time)
 {
+    // Longer than every supported command name, so a longer name is rejected as unsupported without a lookup.
+    private const int MaxCommandName = 32;
+
     private static readonly byte[] Get = "GET"u8.ToArray();
     private static readonly byte[] Set = "SET"u8.ToArray();
 
@@ -24,22 +31,13 @@ internal sealed class CommandSplitter(RedisProxyConfig config, UpstreamPool pool
             return InvalidRequest();
         }
 
+        // The name is lower-cased into a stack buffer, so forwarding a command allocates no string for it.
         var args = request.Args;
-        var name = Encoding.UTF8.GetString(args[0]);
-        var command = name.ToLowerInvariant();
-        switch (command)
+        Span<char> buffer = stackalloc char[MaxCommandName];
+        var name = LowerCaseAscii(args[0], buffer);
+        if (ExecuteLocally(name, args) is { } local)
         {
-            case "ping":
-                return Local(RespValue.Pong);
-            case "echo":
-                return args.Length == 2 ? Local(RespValue.Bulk(args[1])) : InvalidRequest();
-            case "time":
-                return Local(CurrentTime());
-            case "quit":
-                return new CommandResult(Task.FromResult(RespValue.Ok), CloseConnection: true);
-            case "auth":
-                // TODO(redis): downstream_auth_password(s) and downstream_auth_username are not supported; AUTH always fails.
-                return Local(RespValue.Error(ProxyErrors.AuthNotConfigured));
+            return local;
         }
 
         if (args.Length < 2)
@@ -47,35 +45,57 @@ internal sealed class CommandSplitter(RedisProxyConfig config, UpstreamPool pool
             return InvalidRequest();
         }
 
-        if (!SupportedCommands.Kinds.TryGetValue(command, out var kind))
+        if (!SupportedCommands.TryGetKind(name, out var command, out var kind))
         {
             stats.UnsupportedCommands.Increment();
-            return Local(RespValue.Error(ProxyErrors.UnsupportedCommand(name)));
+            return Local(RespValue.Error(ProxyErrors.UnsupportedCommand(Encoding.UTF8.GetString(args[0]))));
         }
 
         var commandStats = stats.Commands[command];
         commandStats.Total.Increment();
-        var reply = kind switch
+        return kind switch
         {
-            CommandKind.Simple => CountAsync(RouteAndSend(command, args, keyIndex: 1).Reply, commandStats),
-            CommandKind.Eval => Eval(command, name, args, commandStats),
-            CommandKind.MultiGet => MultiGetAsync(args, commandStats),
-            CommandKind.MultiSet => MultiSet(name, args, commandStats),
-            _ => SumIntegersAsync(command, args, commandStats),
+            CommandKind.Simple => new CommandResult(RouteAndSend(command, args, keyIndex: 1).Reply, Count: commandStats),
+            CommandKind.Eval => Eval(command, args, commandStats),
+            CommandKind.MultiGet => new CommandResult(MultiGetAsync(args, commandStats)),
+            CommandKind.MultiSet => new CommandResult(MultiSet(args, commandStats)),
+            _ => new CommandResult(SumIntegersAsync(command, args, commandStats)),
         };
-        return new CommandResult(reply);
     }
 
-    private Task<RespValue> Eval(string command, string name, byte[][] args, CommandStats commandStats)
+    /// <summary>Returns the name in lower case, or an empty span when it is too long or not ASCII, which matches no supported command.</summary>
+    private static ReadOnlySpan<char> LowerCaseAscii(byte[] name, Span<char> buffer)
+    {
+        if (name.Length > buffer.Length || Ascii.ToLower(name, buffer, out var written) != OperationStatus.Done)
+        {
+            return [];
+        }
+
+        return buffer[..written];
+    }
+
+    private CommandResult? ExecuteLocally(ReadOnlySpan<char> name, byte[][] args) => name switch
+    {
+        "ping" => Local(RespValue.Pong),
+        "echo" => args.Length == 2 ? Local(RespValue.Bulk(args[1])) : InvalidRequest(),
+        "time" => Local(CurrentTime()),
+        "quit" => new CommandResult(Task.FromResult(RespValue.Ok), CloseConnection: true),
+
+        // TODO(redis): downstream_auth_password(s) and downstream_auth_username are not supported; AUTH always fails.
+        "auth" => Local(RespValue.Error(ProxyErrors.AuthNotConfigured)),
+        _ => null,
+    };
+
+    private CommandResult Eval(string command, byte[][] args, CommandStats commandStats)
     {
         // EVAL script numkeys key [key ...] arg [arg ...]: the first key is the fourth element.
         if (args.Length < 4)
         {
             commandStats.Error.Increment();
-            return Task.FromResult(RespValue.Error(ProxyErrors.WrongNumberOfArguments(name)));
+            return Local(RespValue.Error(ProxyErrors.WrongNumberOfArguments(Encoding.UTF8.GetString(args[0]))));
         }
 
-        return CountAsync(RouteAndSend(command, args, keyIndex: 3).Reply, commandStats);
+        return new CommandResult(RouteAndSend(command, args, keyIndex: 3).Reply, Count: commandStats);
     }
 
     private async Task<RespValue> MultiGetAsync(byte[][] args, CommandStats commandStats)
@@ -103,12 +123,12 @@ internal sealed class CommandSplitter(RedisProxyConfig config, UpstreamPool pool
         return RespValue.Array(items);
     }
 
-    private Task<RespValue> MultiSet(string name, byte[][] args, CommandStats commandStats)
+    private Task<RespValue> MultiSet(byte[][] args, CommandStats commandStats)
     {
         if ((args.Length - 1) % 2 != 0)
         {
             commandStats.Error.Increment();
-            return Task.FromResult(RespValue.Error(ProxyErrors.WrongNumberOfArguments(name)));
+            return Task.FromResult(RespValue.Error(ProxyErrors.WrongNumberOfArguments(Encoding.UTF8.GetString(args[0]))));
         }
 
         var replies = new Task<RespValue>[(args.Length - 1) / 2];
@@ -174,13 +194,6 @@ internal sealed class CommandSplitter(RedisProxyConfig config, UpstreamPool pool
         }
 
         return call;
-    }
-
-    private static async Task<RespValue> CountAsync(Task<RespValue> reply, CommandStats commandStats)
-    {
-        var value = await reply;
-        commandStats.Record(!value.IsProxyFailure);
-        return value;
     }
 
     private CommandResult InvalidRequest()

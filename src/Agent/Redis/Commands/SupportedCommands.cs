@@ -36,7 +36,20 @@ internal static class SupportedCommands
         "touch", "zpopmin", "zpopmax", "zrem", "zremrangebylex", "zremrangebyrank", "zremrangebyscore", "unlink",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    // The value repeats the key, because the span lookup cannot return the key it matched.
+    private static readonly FrozenDictionary<string, (string Name, CommandKind Kind)>.AlternateLookup<ReadOnlySpan<char>> KindsByName =
+        Kinds.ToFrozenDictionary(pair => pair.Key, pair => (pair.Key, pair.Value), StringComparer.Ordinal)
+            .GetAlternateLookup<ReadOnlySpan<char>>();
+
     public static bool IsWrite(string lowerCaseCommand) => Writes.Contains(lowerCaseCommand);
+
+    /// <summary>Finds a lower-case command name without allocating. <paramref name="command"/> is the shared string of the supported name.</summary>
+    public static bool TryGetKind(ReadOnlySpan<char> lowerCaseName, out string command, out CommandKind kind)
+    {
+        var found = KindsByName.TryGetValue(lowerCaseName, out var entry);
+        (command, kind) = entry;
+        return found;
+    }
 
     private static FrozenDictionary<string, CommandKind> BuildKinds()
     {

@@ -49,7 +49,7 @@ internal static class RespReplyParser
 
         return prefix switch
         {
-            (byte)'+' => Done(RespValue.Simple(Encoding.UTF8.GetString(line)), out value),
+            (byte)'+' => Done(SimpleString(line), out value),
             (byte)'-' => Done(RespValue.Error(Encoding.UTF8.GetString(line)), out value),
             (byte)':' => TryParseNumber(line, out var number) ? Done(RespValue.FromInteger(number), out value) : ParseStatus.Invalid,
             (byte)'$' => ParseBulk(ref reader, line, maxBulkBytes, out value),
@@ -58,7 +58,11 @@ internal static class RespReplyParser
         };
     }
 
-    private static ParseStatus ParseBulk(ref SequenceReader<byte> reader, byte[] line, long maxBulkBytes, out RespValue? value)
+    /// <summary>Decodes a simple string. +OK, the reply to most successful writes, is one shared value.</summary>
+    private static RespValue SimpleString(ReadOnlySequence<byte> line) =>
+        line.IsSingleSegment && line.FirstSpan.SequenceEqual("OK"u8) ? RespValue.Ok : RespValue.Simple(Encoding.UTF8.GetString(line));
+
+    private static ParseStatus ParseBulk(ref SequenceReader<byte> reader, ReadOnlySequence<byte> line, long maxBulkBytes, out RespValue? value)
     {
         value = null;
         if (!TryParseNumber(line, out var length) || length < -1 || length > maxBulkBytes)
@@ -82,7 +86,7 @@ internal static class RespReplyParser
         return reader.IsNext("\r\n"u8, advancePast: true) ? Done(RespValue.Bulk(bytes), out value) : ParseStatus.Invalid;
     }
 
-    private static ParseStatus ParseArray(ref SequenceReader<byte> reader, byte[] line, long maxBulkBytes, int depth, out RespValue? value)
+    private static ParseStatus ParseArray(ref SequenceReader<byte> reader, ReadOnlySequence<byte> line, long maxBulkBytes, int depth, out RespValue? value)
     {
         value = null;
         if (!TryParseNumber(line, out var count) || count < -1 || count > int.MaxValue)
@@ -116,20 +120,25 @@ internal static class RespReplyParser
         return Done(RespValue.Array(items), out value);
     }
 
-    private static ParseStatus ReadLine(ref SequenceReader<byte> reader, out byte[] line)
+    /// <summary>Reads up to CRLF. The line is a slice of the input, valid until the caller advances past it.</summary>
+    private static ParseStatus ReadLine(ref SequenceReader<byte> reader, out ReadOnlySequence<byte> line)
     {
-        line = [];
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> sequence, "\r\n"u8, advancePastDelimiter: true))
+        if (!reader.TryReadTo(out line, "\r\n"u8, advancePastDelimiter: true))
         {
             return reader.Remaining > MaxLineBytes ? ParseStatus.Invalid : ParseStatus.Incomplete;
         }
 
-        line = sequence.ToArray();
         return ParseStatus.Complete;
     }
 
-    private static bool TryParseNumber(byte[] line, out long number) =>
-        Utf8Parser.TryParse(line, out number, out var consumed) && consumed == line.Length;
+    private static bool TryParseNumber(ReadOnlySequence<byte> line, out long number)
+    {
+        // A long takes at most 20 characters, so the numbers Redis sends fit the stack buffer. A longer line is copied to the heap.
+        Span<byte> buffer = stackalloc byte[64];
+        var digits = line.Length <= buffer.Length ? buffer[..(int)line.Length] : new byte[line.Length];
+        line.CopyTo(digits);
+        return Utf8Parser.TryParse(digits, out number, out var consumed) && consumed == digits.Length;
+    }
 
     private static ParseStatus Done(RespValue result, out RespValue? value)
     {

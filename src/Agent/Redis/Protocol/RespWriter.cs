@@ -40,9 +40,9 @@ internal static class RespWriter
     }
 
     /// <summary>Writes a command as an array of bulk strings, the only request form Redis servers accept from clients besides inline commands.</summary>
-    public static void WriteCommand(IBufferWriter<byte> output, IReadOnlyList<byte[]> args)
+    public static void WriteCommand(IBufferWriter<byte> output, ReadOnlySpan<byte[]> args)
     {
-        WriteHeader(output, (byte)'*', args.Count);
+        WriteHeader(output, (byte)'*', args.Length);
         foreach (var arg in args)
         {
             WriteBulk(output, arg);

@@ -13,7 +13,7 @@ internal sealed class RequestMirror(UpstreamPool pool, RedisProxyStats stats, in
     private readonly Dictionary<MirrorPolicy, InFlightCount> _inFlight = new();
     private readonly Lock _lock = new();
 
-    public void Send(MirrorPolicy policy, byte[] key, IReadOnlyList<byte[]> command)
+    public void Send(MirrorPolicy policy, byte[] key, byte[][] command)
     {
         stats.MirrorRequestsTotal.Increment();
         var inFlight = GetCount(policy);

@@ -21,7 +21,7 @@ internal sealed class UpstreamConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _maxBulkBytes;
-    private readonly Channel<byte[]> _writes = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
+    private readonly Channel<byte[][]> _writes = Channel.CreateUnbounded<byte[][]>(new() { SingleReader = true });
     private readonly ITimer _opTimer;
 
     // Lock order: _lock is a leaf lock. It guards _pending, _connected and _closed, so that the order
@@ -64,10 +64,13 @@ internal sealed class UpstreamConnection
         return connection;
     }
 
-    /// <summary>Queues an encoded command; the task completes with its reply or with a proxy error, never with an exception.</summary>
-    public Task<RespValue> SendAsync(byte[] command, IDisposable requestLease)
+    /// <summary>
+    /// Queues a command, encoded when the write loop sends it. The task completes with its reply or
+    /// with a proxy error, never with an exception; either way both leases are disposed first.
+    /// </summary>
+    public Task<RespValue> SendAsync(byte[][] command, IDisposable requestSlot, IDisposable hostRequest)
     {
-        var pending = new PendingReply(requestLease);
+        var pending = new PendingReply(requestSlot, hostRequest);
         lock (_lock)
         {
             if (!_closed)
@@ -155,7 +158,7 @@ internal sealed class UpstreamConnection
                 batch.ResetWrittenCount();
                 while (batch.WrittenCount < 64 * 1024 && commands.TryRead(out var command))
                 {
-                    batch.Write(command);
+                    RespWriter.WriteCommand(batch, command);
                 }
 
                 await stream.WriteAsync(batch.WrittenMemory);
@@ -290,16 +293,20 @@ internal sealed class UpstreamConnection
         }
     }
 
-    private sealed class PendingReply(IDisposable requestLease)
+    /// <summary>
+    /// A command waiting for its reply. It is its own completion source, and holds its two leases as
+    /// fields, to keep the objects allocated per command few. Its continuation (a client's reply
+    /// writer) runs on the thread pool: run inline, it would find the next reply of a pipelined batch
+    /// not yet complete and flush once per reply instead of once per batch.
+    /// </summary>
+    private sealed class PendingReply(IDisposable requestSlot, IDisposable hostRequest)
+        : TaskCompletionSource<RespValue>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        private readonly TaskCompletionSource<RespValue> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<RespValue> Task => _reply.Task;
-
         public void Complete(RespValue value)
         {
-            requestLease.Dispose();
-            _reply.TrySetResult(value);
+            hostRequest.Dispose();
+            requestSlot.Dispose();
+            TrySetResult(value);
         }
     }
 }

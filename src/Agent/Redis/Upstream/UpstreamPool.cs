@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using Agent.Clusters;
 using Agent.Redis.Protocol;
@@ -21,7 +20,8 @@ internal sealed class UpstreamPool(IClusterManager clusters, TimeSpan opTimeout,
     private readonly ConcurrentDictionary<(string Cluster, IUpstreamHost Host), UpstreamConnection> _connections = new();
     private readonly Lock _openLock = new();
 
-    public UpstreamCall Send(string clusterName, byte[] key, IReadOnlyList<byte[]> command)
+    /// <param name="command">The command's arguments; the connection encodes them when it writes, so the array must not change afterwards.</param>
+    public UpstreamCall Send(string clusterName, byte[] key, byte[][] command)
     {
         var cluster = clusters.GetCluster(clusterName);
         var host = cluster?.ChooseHost(KeyHash.Compute(key, enableHashtagging));
@@ -37,10 +37,7 @@ internal sealed class UpstreamPool(IClusterManager clusters, TimeSpan opTimeout,
             return new UpstreamCall(UpstreamFailure, HostFound: true);
         }
 
-        var lease = new RequestLease(requestSlot, host.BeginRequest());
-        var encoded = new ArrayBufferWriter<byte>();
-        RespWriter.WriteCommand(encoded, command);
-        var reply = GetConnection(host, cluster).SendAsync(encoded.WrittenSpan.ToArray(), lease);
+        var reply = GetConnection(host, cluster).SendAsync(command, requestSlot, host.BeginRequest());
         return new UpstreamCall(reply, HostFound: true);
     }
 
@@ -72,15 +69,6 @@ internal sealed class UpstreamPool(IClusterManager clusters, TimeSpan opTimeout,
             }
 
             return connection;
-        }
-    }
-
-    private sealed class RequestLease(IDisposable circuitBreakerSlot, IDisposable hostRequest) : IDisposable
-    {
-        public void Dispose()
-        {
-            hostRequest.Dispose();
-            circuitBreakerSlot.Dispose();
         }
     }
 }
