@@ -55,4 +55,8 @@ internal static partial class XdsLog
     [LoggerMessage(EventId = 1012, EventName = "DeltaNackReceived", Level = LogLevel.Warning,
         Message = "Node {NodeId} rejected delta {TypeUrl} version {Version} (NACK): {ErrorMessage}. The server sends the rejected resources again only after they change")]
     public static partial void DeltaNackReceived(ILogger logger, string nodeId, string typeUrl, string version, string errorMessage);
+
+    [LoggerMessage(EventId = 1013, EventName = "StreamsStillOpen", Level = LogLevel.Warning,
+        Message = "{Count} xDS streams had not written their closing status {Seconds} s after shutdown began; the web server closes their connections now")]
+    public static partial void StreamsStillOpen(ILogger logger, int count, double seconds);
 }

@@ -13,6 +13,8 @@ public static class XdsServerExtensions
         services.AddSingleton<SnapshotCache>();
         services.AddSingleton<NodeRegistry>();
         services.AddSingleton<XdsMetrics>();
+        services.AddSingleton<StreamDrain>();
+        services.AddHostedService(provider => provider.GetRequiredService<StreamDrain>());
         services.AddSingleton<XdsStreamHandler>();
         services.AddGrpc();
         // With no health check registered, Grpc.AspNetCore.HealthChecks 2.85 returns UNKNOWN, so

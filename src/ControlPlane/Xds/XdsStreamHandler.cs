@@ -14,7 +14,7 @@ internal sealed class XdsStreamHandler(
     NodeRegistry registry,
     XdsMetrics metrics,
     TimeProvider timeProvider,
-    IHostApplicationLifetime lifetime,
+    StreamDrain drain,
     ILogger<XdsStream> logger)
 {
     public SnapshotCache Cache { get; } = cache;
@@ -28,7 +28,7 @@ internal sealed class XdsStreamHandler(
     public ILogger Logger { get; } = logger;
 
     /// <summary>Fires when the host starts to stop, so that open streams end instead of holding up shutdown.</summary>
-    public CancellationToken Stopping { get; } = lifetime.ApplicationStopping;
+    public CancellationToken Stopping { get; } = drain.Stopping;
 
     /// <summary>Serves one state-of-the-world stream; <paramref name="serviceTypeUrl"/> is null on ADS.</summary>
     public Task RunStreamAsync(
@@ -37,6 +37,7 @@ internal sealed class XdsStreamHandler(
         ServerCallContext context,
         string? serviceTypeUrl)
     {
+        drain.Track(context);
         var stream = new XdsStream(this, requests, responses, context.Method, serviceTypeUrl);
         return stream.RunAsync(context);
     }
@@ -48,6 +49,7 @@ internal sealed class XdsStreamHandler(
         ServerCallContext context,
         string? serviceTypeUrl)
     {
+        drain.Track(context);
         var stream = new DeltaStream(this, requests, responses, context.Method, serviceTypeUrl);
         return stream.RunAsync(context);
     }
