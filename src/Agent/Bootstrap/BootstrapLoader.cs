@@ -72,7 +72,12 @@ internal static class BootstrapLoader
             return null;
         }
 
-        if (ads.ApiType is not (ApiConfigSource.Types.ApiType.Grpc or ApiConfigSource.Types.ApiType.DeltaGrpc))
+        if (ads.ApiType == ApiConfigSource.Types.ApiType.DeprecatedAndUnavailableDoNotUse)
+        {
+            // The enum's zero value, which is also what an omitted api_type reads as.
+            errors.Add("dynamic_resources.ads_config.api_type: missing; set GRPC (state of the world) or DELTA_GRPC (incremental)");
+        }
+        else if (ads.ApiType is not (ApiConfigSource.Types.ApiType.Grpc or ApiConfigSource.Types.ApiType.DeltaGrpc))
         {
             var name = ApiConfigSource.Descriptor.FindFieldByNumber(ApiConfigSource.ApiTypeFieldNumber)
                 .EnumType.FindValueByNumber((int)ads.ApiType)?.Name ?? ((int)ads.ApiType).ToString();

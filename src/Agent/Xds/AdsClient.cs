@@ -40,6 +40,11 @@ internal sealed class AdsClient : BackgroundService
     /// <summary>Raised before each wait between attempts with the delay chosen; tests read it.</summary>
     public event Action<TimeSpan>? ReconnectScheduled;
 
+    // Named in the log, so that an operator sees which protocol the bootstrap chose.
+    private string RpcName => _bootstrap.AdsApiType == ApiConfigSource.Types.ApiType.DeltaGrpc
+        ? "DeltaAggregatedResources"
+        : "StreamAggregatedResources";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var channel = GrpcChannel.ForAddress(_bootstrap.XdsServerAddress, new GrpcChannelOptions
@@ -51,6 +56,7 @@ internal sealed class AdsClient : BackgroundService
         {
             try
             {
+                XdsLog.StreamOpening(_logger, _bootstrap.XdsServerAddress.ToString(), RpcName);
                 await Protocol.RunStreamAsync(client, OnResponse, stoppingToken);
                 XdsLog.StreamClosed(_logger, _bootstrap.XdsServerAddress.ToString(), "the server ended the stream");
             }

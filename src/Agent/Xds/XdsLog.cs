@@ -38,4 +38,8 @@ internal static partial class XdsLog
     [LoggerMessage(EventId = 108, EventName = "Resuming", Level = LogLevel.Information,
         Message = "Node {Node}: resuming {Type} with {Count} resource versions held")]
     public static partial void Resuming(ILogger logger, string node, string type, int count);
+
+    [LoggerMessage(EventId = 109, EventName = "StreamOpening", Level = LogLevel.Information,
+        Message = "Opening an ADS stream to {Server} ({Rpc})")]
+    public static partial void StreamOpening(ILogger logger, string server, string rpc);
 }

@@ -55,6 +55,19 @@ public sealed class BootstrapLoaderTests
     }
 
     [Fact]
+    public void Parse_ApiTypeOmitted_SaysMissing()
+    {
+        var yaml = AgentRunner.BootstrapYaml(18000, 9901).Replace("api_type: GRPC", "");
+
+        var (bootstrap, errors) = BootstrapLoader.Parse(yaml, "inline");
+
+        Assert.Null(bootstrap);
+        Assert.Equal(
+            "dynamic_resources.ads_config.api_type: missing; set GRPC (state of the world) or DELTA_GRPC (incremental)",
+            Assert.Single(errors));
+    }
+
+    [Fact]
     public void Parse_MissingNodeAndAdsCluster_ReportsEveryProblem()
     {
         const string yaml = """
