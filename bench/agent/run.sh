@@ -114,18 +114,23 @@ wait_until() {
 }
 
 # free_port: prints a port on 127.0.0.1 that nothing listens on and that this run has not taken.
+# Ports come from below the kernel's ephemeral range: the control plane benchmark leaves thousands
+# of closing client sockets there, whose ports a server cannot bind yet.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+port_low=10000
+port_count=$((ephemeral_low > port_low + 1000 ? ephemeral_low - port_low : 20000))
 taken_ports=" "
 free_port() {
   local port
   for ((try = 0; try < 200; try++)); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((port_low + RANDOM % port_count))
     [[ $taken_ports == *" $port "* ]] && continue
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
     taken_ports+="$port "
     echo "$port"
     return 0
   done
-  die "found no free port between 20000 and 49999"
+  die "found no free port from $port_low to $((port_low + port_count - 1))"
 }
 
 redis_port=$(free_port) backend_port=$(free_port)
