@@ -79,6 +79,15 @@ step() {
   fi
 }
 
+# The report names the commit the figures come from, marked when the work tree had changes.
+if ((run_controlplane || run_agent)); then
+  mkdir -p bench/results/raw
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [[ -n $(git status --porcelain -- src protos bench/agent bench/controlplane bench/ControlPlaneBench bench/AgentBench 2>/dev/null) ]] &&
+    commit+=" with uncommitted changes"
+  echo "$commit" >bench/results/raw/commit.txt
+fi
+
 # --- 3. Control plane --------------------------------------------------------------------------
 if ((run_controlplane)); then
   if [[ -f bench/controlplane/run.sh ]]; then

@@ -4,7 +4,8 @@ namespace Report;
 internal static class ResultsPage
 {
     public static string Write(
-        RawFile<ControlPlaneResults> controlPlane, RawFile<AgentResults> agent, IReadOnlyList<string> settings, string? chartFile) =>
+        RawFile<ControlPlaneResults> controlPlane, RawFile<AgentResults> agent, IReadOnlyList<string> settings, string? commit,
+        string? chartFile) =>
         $"""
         # Benchmark results
 
@@ -13,8 +14,12 @@ internal static class ResultsPage
         share its cores, so absolute figures depend on that machine and on whatever else ran on it; each figure is
         therefore shown as a ratio to its peer measured in the same run. A target marked missed is a fact about this
         run, not a test failure.
-
+        {CommitLine(commit)}
         {ControlPlaneSection.Write(controlPlane, chartFile)}
         {AgentSection.Write(agent, settings)}
         """;
+
+    // bench/run.sh records the commit it measured; a part run on its own leaves the line out.
+    private static string CommitLine(string? commit) =>
+        commit is null ? "" : $"\nMeasured on commit `{commit}`.\n";
 }
