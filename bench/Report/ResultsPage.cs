@@ -19,7 +19,7 @@ internal static class ResultsPage
         {AgentSection.Write(agent, settings)}
         """;
 
-    // bench/run.sh records the commit it measured; a part run on its own leaves the line out.
+    // bench/run.sh records the commit it measures in raw/commit.txt; without that file the line is left out.
     private static string CommitLine(string? commit) =>
         commit is null ? "" : $"\nMeasured on commit `{commit}`.\n";
 }
