@@ -15,6 +15,6 @@ internal static class XdsErrors
         $"type_url '{typeUrl}' is not served by {method}; send {expectedTypeUrl} or leave type_url empty"));
 
     /// <param name="messageType">The request's protobuf type, e.g. envoy.service.discovery.v3.DeltaDiscoveryRequest.</param>
-    public static RpcException UnreadableRequest(string reason, string messageType = "envoy.service.discovery.v3.DiscoveryRequest") =>
+    public static RpcException UnreadableRequest(string reason, string messageType) =>
         new(new Status(StatusCode.InvalidArgument, $"the request could not be parsed as an {messageType}: {reason}"));
 }

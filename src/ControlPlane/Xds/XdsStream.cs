@@ -48,45 +48,16 @@ internal sealed class XdsStream
     private ILogger Logger => _handler.Logger;
 
     /// <summary>
-    /// Serves the stream until the client closes it. A client that goes away ends it with no error;
-    /// a first request without node.id ends it with InvalidArgument.
+    /// Serves the stream until the client closes it; <see cref="StreamCall.RunAsync"/> says how
+    /// each way of ending it is reported.
     /// </summary>
-    public async Task RunAsync(ServerCallContext context)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _handler.Stopping);
-        var cancellationToken = linked.Token;
-        try
-        {
-            if (await _requests.MoveNext(cancellationToken))
-            {
-                _status = CreateStatus(_requests.Current, context.Peer);
-                await ServeNodeAsync(_requests.Current, cancellationToken);
-            }
-        }
-        catch (Exception exception) when (IsUnreadableRequest(exception))
-        {
-            // Protobuf's parse error is an IOException, so it must be distinguished from a client that went away.
-            XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
-            _handler.Metrics.CallRejected("unreadable_request");
-            throw XdsErrors.UnreadableRequest(exception.Message);
-        }
-        catch (Exception exception) when (IsClientGone(exception, cancellationToken))
-        {
-            XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
-            if (_handler.Stopping.IsCancellationRequested)
-            {
-                // Envoy treats UNAVAILABLE as a reason to reconnect with backoff.
-                throw new RpcException(new Status(StatusCode.Unavailable, "the control plane is shutting down"));
-            }
-        }
-    }
+    public Task RunAsync(ServerCallContext context) =>
+        StreamCall.RunAsync(_handler, context, _requests, DiscoveryRequest.Descriptor.FullName, request => request.Node, ServeNodeAsync);
 
-    private async Task ServeNodeAsync(DiscoveryRequest first, CancellationToken cancellationToken)
+    private async Task ServeNodeAsync(StreamStatus status, DiscoveryRequest first, CancellationToken cancellationToken)
     {
+        _status = status;
         using var watch = _handler.Cache.Watch(_ => _published.Writer.TryWrite(true));
-        using var registration = _handler.Registry.Register(_status);
-        _handler.Metrics.StreamOpened();
-        XdsLog.StreamOpened(Logger, _status.NodeId, _status.NodeCluster, _method);
         try
         {
             await HandleRequestAsync(first);
@@ -96,30 +67,7 @@ internal sealed class XdsStream
         {
             // Completing the signal ends the pending wait for a publish, which nothing else would.
             _published.Writer.TryComplete();
-            _handler.Metrics.StreamClosed();
-            XdsLog.StreamClosed(Logger, _status.NodeId, _method);
         }
-    }
-
-    // Kestrel reports a client's RST_STREAM as an IOException from the request stream, sometimes
-    // before the call's cancellation token is set.
-    internal static bool IsUnreadableRequest(Exception exception) =>
-        exception is Google.Protobuf.InvalidProtocolBufferException
-        || exception.InnerException is Google.Protobuf.InvalidProtocolBufferException;
-
-    internal static bool IsClientGone(Exception exception, CancellationToken cancellationToken) =>
-        exception is IOException || (cancellationToken.IsCancellationRequested && exception is not RpcException);
-
-    private StreamStatus CreateStatus(DiscoveryRequest first, string peer)
-    {
-        if (first.Node is not { Id.Length: > 0 } node)
-        {
-            XdsLog.NodeMissing(Logger, peer, _method);
-            _handler.Metrics.CallRejected("missing_node");
-            throw XdsErrors.NodeRequired("the first request of a stream");
-        }
-
-        return new StreamStatus(node.Id, node.Cluster);
     }
 
     private async Task ServeAsync(CancellationToken cancellationToken)

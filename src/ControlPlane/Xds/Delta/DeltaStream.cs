@@ -19,8 +19,6 @@ namespace ControlPlane.Xds.Delta;
 /// </remarks>
 internal sealed class DeltaStream
 {
-    private const string RequestType = "envoy.service.discovery.v3.DeltaDiscoveryRequest";
-
     private readonly XdsStreamHandler _handler;
     private readonly IAsyncStreamReader<DeltaDiscoveryRequest> _requests;
     private readonly IServerStreamWriter<DeltaDiscoveryResponse> _responses;
@@ -57,45 +55,16 @@ internal sealed class DeltaStream
     private ILogger Logger => _handler.Logger;
 
     /// <summary>
-    /// Serves the stream until the client closes it. A client that goes away ends it with no error,
-    /// a first request without node.id ends it with InvalidArgument and a stopping server ends it
-    /// with Unavailable.
+    /// Serves the stream until the client closes it; <see cref="StreamCall.RunAsync"/> says how
+    /// each way of ending it is reported.
     /// </summary>
-    public async Task RunAsync(ServerCallContext context)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _handler.Stopping);
-        var cancellationToken = linked.Token;
-        try
-        {
-            if (await _requests.MoveNext(cancellationToken))
-            {
-                _status = CreateStatus(_requests.Current, context.Peer);
-                await ServeNodeAsync(_requests.Current, cancellationToken);
-            }
-        }
-        catch (Exception exception) when (XdsStream.IsUnreadableRequest(exception))
-        {
-            XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
-            _handler.Metrics.CallRejected("unreadable_request");
-            throw XdsErrors.UnreadableRequest(exception.Message, RequestType);
-        }
-        catch (Exception exception) when (XdsStream.IsClientGone(exception, cancellationToken))
-        {
-            XdsLog.StreamAborted(Logger, _status?.NodeId ?? context.Peer, _method, exception);
-            if (_handler.Stopping.IsCancellationRequested)
-            {
-                // Envoy treats UNAVAILABLE as a reason to reconnect with backoff.
-                throw new RpcException(new Status(StatusCode.Unavailable, "the control plane is shutting down"));
-            }
-        }
-    }
+    public Task RunAsync(ServerCallContext context) =>
+        StreamCall.RunAsync(_handler, context, _requests, DeltaDiscoveryRequest.Descriptor.FullName, request => request.Node, ServeNodeAsync);
 
-    private async Task ServeNodeAsync(DeltaDiscoveryRequest first, CancellationToken cancellationToken)
+    private async Task ServeNodeAsync(StreamStatus status, DeltaDiscoveryRequest first, CancellationToken cancellationToken)
     {
+        _status = status;
         using var watch = _handler.Cache.Watch(_ => _published.Writer.TryWrite(true));
-        using var registration = _handler.Registry.Register(_status);
-        _handler.Metrics.StreamOpened();
-        XdsLog.StreamOpened(Logger, _status.NodeId, _status.NodeCluster, _method);
         try
         {
             await HandleRequestAsync(first);
@@ -105,21 +74,7 @@ internal sealed class DeltaStream
         {
             // Completing the signal ends the pending wait for a publish, which nothing else would.
             _published.Writer.TryComplete();
-            _handler.Metrics.StreamClosed();
-            XdsLog.StreamClosed(Logger, _status.NodeId, _method);
         }
-    }
-
-    private StreamStatus CreateStatus(DeltaDiscoveryRequest first, string peer)
-    {
-        if (first.Node is not { Id.Length: > 0 } node)
-        {
-            XdsLog.NodeMissing(Logger, peer, _method);
-            _handler.Metrics.CallRejected("missing_node");
-            throw XdsErrors.NodeRequired("the first request of a stream");
-        }
-
-        return new StreamStatus(node.Id, node.Cluster);
     }
 
     private async Task ServeAsync(CancellationToken cancellationToken)
