@@ -22,7 +22,7 @@ public sealed class TypeDiff
     /// Returns the diff from <paramref name="from"/> to <paramref name="to"/>. It is computed once per
     /// pair and cached on <paramref name="to"/>: after a publish most streams move from the same old
     /// snapshot to the same new one, so one comparison of the two serves all of them. The cache
-    /// holds <paramref name="from"/> weakly, so it keeps no old snapshot alive.
+    /// references <paramref name="from"/> weakly, so no old snapshot stays alive because of it.
     /// </summary>
     public static TypeDiff Between(TypeSnapshot from, TypeSnapshot to) =>
         to.DiffsFrom.GetValue(from, old => Compute(old, to));

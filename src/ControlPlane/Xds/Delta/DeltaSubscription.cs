@@ -11,11 +11,11 @@ namespace ControlPlane.Xds.Delta;
 /// Per-stream state, kept small for many thousands of streams: this object, a reference to the
 /// <see cref="TypeSnapshot"/> the client is caught up with (shared by every stream at that
 /// version), a wildcard flag, and a set of names only for explicit (non-wildcard) subscriptions.
-/// The server does not copy a name-to-version map per stream: after each response it treats the
-/// client as having exactly the baseline's versions of the names it subscribes to (NACKed ones
-/// included), so the baseline alone records what the client has. The request fields that need work (newly subscribed names, the
-/// initial_resource_versions of a reconnect) live in <see cref="PendingWork"/> until the next
-/// response is built, and are dropped then.
+/// The server does not copy a name-to-version map per stream. After each response it treats the
+/// client as having the baseline's versions of the names it subscribes to, NACKed ones included,
+/// so the baseline alone records what the client has. The request fields that need work (newly
+/// subscribed names, the initial_resource_versions of a reconnect) stay in
+/// <see cref="PendingWork"/> until the next response is built, and are dropped then.
 /// </remarks>
 internal sealed class DeltaSubscription
 {
@@ -155,7 +155,7 @@ internal sealed class DeltaSubscription
     /// <summary>
     /// Builds what <paramref name="current"/> requires: the changes since the baseline that the
     /// subscription covers, plus what the last requests asked for. Returns null when there is
-    /// nothing to send and no request awaits an answer. The caller sets the nonce, sends the
+    /// nothing to send and no request awaits a response. The caller sets the nonce, sends the
     /// response and then calls <see cref="RecordSent"/>.
     /// </summary>
     public DeltaDiscoveryResponse? BuildResponseIfNeeded(TypeSnapshot current)
@@ -288,10 +288,10 @@ internal sealed class DeltaSubscription
         }
     }
 
-    /// <summary>Request fields not yet answered; dropped when the next response is built.</summary>
+    /// <summary>Request fields that no response has covered yet. They are dropped when the next response is built.</summary>
     private sealed class PendingWork
     {
-        /// <summary>True when a request must be answered even if the response carries nothing.</summary>
+        /// <summary>True when a request needs a response even if the response carries nothing.</summary>
         public bool Respond { get; set; }
 
         /// <summary>True when every resource the wildcard covers must be sent.</summary>
